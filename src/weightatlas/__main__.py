@@ -1,0 +1,3 @@
+from weightatlas.cli import main
+
+main()

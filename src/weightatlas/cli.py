@@ -1,0 +1,215 @@
+"""The ``weightatlas`` command: thin Click commands, one library call each.
+
+Library errors (:class:`~weightatlas.errors.WeightatlasError`, including bad
+input naming file, line and field) are printed as one line on stderr with exit
+code 2; nothing is half-written because the library builds into temporary
+folders and swaps them in only on success.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from weightatlas import __version__
+from weightatlas.errors import WeightatlasError
+
+F = TypeVar("F", bound=Callable[..., Any])
+# Piped output (CI logs, `| less`) gets a fixed, readable width instead of Rich's 80 columns.
+out = Console(width=None if sys.stdout.isatty() else 132)
+err = Console(stderr=True)
+SHORT_BLOC = {"United States": "US", "China": "CN"}
+
+
+def reports_errors(func: F) -> F:
+    """Turn library errors into a one-line message and exit code 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except WeightatlasError as exc:
+            err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            sys.exit(2)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def snapshot_option(func: F) -> F:
+    return click.option(
+        "--snapshot",
+        "snapshot_dir",
+        type=click.Path(path_type=Path, file_okay=False),
+        default=None,
+        help="Snapshot folder to read (default: the one embedded in the package).",
+    )(func)
+
+
+def blocs_option(func: F) -> F:
+    return click.option(
+        "--blocs",
+        "bloc_map",
+        type=click.Path(path_type=Path, dir_okay=False, exists=True),
+        default=None,
+        help="CSV file (country,bloc) replacing the default bloc map.",
+    )(func)
+
+
+@click.group()
+@click.version_option(__version__, prog_name="weightatlas")
+def main() -> None:
+    """Measured indicators on Chinese vs Western open-weight AI.
+
+    Example: weightatlas report --out weightatlas-report
+    """
+
+
+@main.group()
+def snapshot() -> None:
+    """Build or inspect the embedded snapshot of normalised tables."""
+
+
+@snapshot.command("build")
+@click.option("--from", "data_root", required=True, type=click.Path(path_type=Path), help="Folder holding the raw source folders (e.g. ../shared/data).")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=None, help="Snapshot folder to write (default: the embedded one).")
+@reports_errors
+def snapshot_build(data_root: Path, out: Path | None) -> None:
+    """Read every source under --from and replace the snapshot, all or nothing.
+
+    Example: weightatlas snapshot build --from ../shared/data
+    """
+    from weightatlas.snapshot import build_snapshot
+
+    manifest = build_snapshot(data_root, out, on_step=lambda msg: err.print(f"[dim]{msg}[/]"))
+    _print_manifest(manifest)
+
+
+@snapshot.command("info")
+@snapshot_option
+@click.option("--json", "as_json", is_flag=True, help="Print the manifest as JSON.")
+@reports_errors
+def snapshot_info(snapshot_dir: Path | None, as_json: bool) -> None:
+    """Print the snapshot manifest: sources, licences, dates, row counts, hashes.
+
+    Example: weightatlas snapshot info
+    """
+    from weightatlas.store import Store
+
+    with Store.open(snapshot_dir) as store:
+        if as_json:
+            click.echo(json.dumps(store.manifest, indent=2))
+        else:
+            _print_manifest(store.manifest)
+
+
+@main.command()
+@snapshot_option
+@blocs_option
+@click.option("--json", "as_json", is_flag=True, help="Print the full JSON document (the contract the report renders).")
+@click.option("--only", multiple=True, help="Compute only these indicators (repeatable).")
+@reports_errors
+def indicators(snapshot_dir: Path | None, bloc_map: Path | None, as_json: bool, only: tuple[str, ...]) -> None:
+    """Compute the indicators; --json prints the document the report renders.
+
+    Example: weightatlas indicators --json > indicators.json
+    """
+    from weightatlas.api import indicators_document
+
+    doc = indicators_document(snapshot_dir=snapshot_dir, bloc_map=bloc_map, only=list(only) or None)
+    if as_json:
+        click.echo(json.dumps(doc, indent=1, default=str))
+    else:
+        _print_summary(doc)
+
+
+@main.command()
+@snapshot_option
+@blocs_option
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("weightatlas-report"), show_default=True, help="Folder for index.html and indicators.json.")
+@reports_errors
+def report(snapshot_dir: Path | None, bloc_map: Path | None, out: Path) -> None:
+    """Write the self-contained HTML scorecard (works offline, no CDN).
+
+    Example: weightatlas report --out weightatlas-report
+    """
+    from weightatlas.api import build_report
+
+    started = time.perf_counter()
+    result = build_report(out, snapshot_dir=snapshot_dir, bloc_map=bloc_map)
+    _print_summary(result.document)
+    out.mkdir(parents=True, exist_ok=True)
+    out_path = result.html_path
+    err.print(f"report written to [bold]{out_path}[/] in {time.perf_counter() - started:.1f} s")
+
+
+def _print_manifest(manifest: dict[str, Any]) -> None:
+    out.print(f"[bold]weightatlas snapshot {manifest['snapshot_date']}[/]  content hash {manifest['content_hash']}")
+    table = Table(title="sources")
+    for col in ("source", "snapshot", "licence", "model rows", "score rows", "skipped", "matched", "unmatched", "scores dated"):
+        table.add_column(col, justify="right" if col not in {"source", "snapshot", "licence"} else "left")
+    for s in manifest["sources"]:
+        m = s["match"]
+        table.add_row(
+            s["id"], s["snapshot_date"], s["licence"], f"{s['rows_read']['models']:,}", f"{s['rows_read']['scores']:,}",
+            f"{s['rows_read']['skipped']:,}", f"{m.get('matched_name', 0) + m.get('matched_alias', 0):,}", f"{m.get('unmatched', 0):,}",
+            f"{m.get('scores_dated', 0):,}",
+        )
+    out.print(table)
+    tables = Table(title="tables")
+    for col in ("table", "rows", "by source", "sha256"):
+        tables.add_column(col)
+    for name, meta in manifest["tables"].items():
+        by_source = ", ".join(f"{k} {v:,}" for k, v in meta["by_source"].items()) if name in {"scores", "models"} else ""
+        tables.add_row(name, f"{meta['rows']:,}", by_source, meta["sha256"][:16])
+    out.print(tables)
+    match = manifest["matching"]
+    out.print(
+        f"name matching: {match['match_rate']:.1%} of {match['rows']:,} source rows matched across sources "
+        f"({match['matched_name']:,} by name, {match['matched_alias']:,} through model_aliases.csv, "
+        f"{manifest.get('model_alias_rows', 0)} alias rows); "
+        f"{match['merged']:,} merged, {match['unmatched']:,} unmatched"
+    )
+
+
+def _print_summary(doc: dict[str, Any]) -> None:
+    gap = doc["indicators"].get("capability_gap", {})
+    table = Table(title="Capability gap, China (CN) vs United States (US), latest month")
+    for col in ("series", "month", "US", "CN", "leader", "gap pts", "gap %", "mean lag mo", "records", "open", "models CN/US"):
+        table.add_column(col, no_wrap=col == "series", justify="left" if col in {"series", "month", "leader"} else "right")
+    for series_id, s in gap.items():
+        latest = s["latest"]
+        g = latest["gap"] or {}
+        fr = latest["frontier"]
+        cu = s["catch_up"]
+        pop = s["population"]["models_by_bloc"]
+        table.add_row(
+            series_id,
+            latest["month"] or "-",
+            _fmt(fr.get("United States", {}).get("score")),
+            _fmt(fr.get("China", {}).get("score")),
+            SHORT_BLOC.get(g.get("leader", ""), g.get("leader", "-")),
+            _fmt(g.get("points")),
+            _fmt(g.get("percent")),
+            _fmt(cu["mean_lag_months"]),
+            str(cu["n_records"]),
+            str(cu["n_open"]),
+            f"{pop.get('China', 0)}/{pop.get('United States', 0)}",
+        )
+    out.print(table)
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:,.1f}"
+    return str(value)

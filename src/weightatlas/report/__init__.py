@@ -1,0 +1,141 @@
+"""The self-contained HTML scorecard.
+
+``write_report(document, out)`` renders the indicators document (the JSON
+contract) into ``out/index.html`` with every chart inline: the Vega, Vega-Lite
+and vega-embed libraries are inlined from ``vl_convert`` (no CDN, works
+offline), the chart specs and the document itself are embedded as JSON. The
+page computes nothing; it lays out what the document holds. ``indicators.json``
+is written next to it so every number can be traced.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import vl_convert
+
+from weightatlas import __version__
+from weightatlas.report import charts
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+HEADLINE_ORDER = ("eci", "lmarena_text", "gpqa_diamond", "livebench", "swe_bench_verified", "aider_polyglot")
+
+
+@dataclass
+class ReportResult:
+    html_path: Path
+    json_path: Path
+    document: dict[str, Any]
+    charts: int
+
+
+@lru_cache(maxsize=1)
+def vega_bundle() -> str:
+    """Vega, Vega-Lite and vega-embed as one script (from vl_convert; no network)."""
+    return vl_convert.javascript_bundle()
+
+
+def _series_order(gap: dict[str, Any]) -> list[str]:
+    def rank(series_id: str) -> tuple[int, int, str]:
+        s = gap[series_id]
+        head = HEADLINE_ORDER.index(series_id) if series_id in HEADLINE_ORDER else len(HEADLINE_ORDER)
+        return (s["kind"] != "independent", head, series_id)
+
+    return sorted(gap, key=rank)
+
+
+def build_view(document: dict[str, Any]) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """The template's view model and the chart specs, keyed by chart id."""
+    specs: dict[str, dict[str, Any]] = {}
+    gap = document["indicators"].get("capability_gap", {})
+    series_views = []
+    overview_rows = []
+    for series_id in _series_order(gap):
+        s = gap[series_id]
+        cid = series_id.replace(".", "-")
+        latest = s["latest"]["gap"] or {}
+        overview_rows.append(
+            {"series": s["name"], "month": latest.get("month"), "leader": latest.get("leader"), "points": latest.get("points"), "percent": latest.get("percent"), "signed_percent": latest.get("signed_percent"), "kind": s["kind"]}
+        )
+        view: dict[str, Any] = {"id": series_id, "anchor": cid, "s": s, "charts": [], "cuts": []}
+        if s["comparison"] == "snapshot":
+            specs[f"{cid}-snap"] = charts.snapshot_chart(s["snapshots"], groups=["China", "United States", "Europe"], unit=s["unit"], title=f"{s['name']}: top model of each bloc per leaderboard snapshot")
+            view["charts"].append(f"{cid}-snap")
+        specs[f"{cid}-frontier"] = charts.frontier_chart(s["frontier"], key="bloc", unit=s["unit"], title=f"{s['name']}: frontier by bloc")
+        specs[f"{cid}-gap"] = charts.gap_chart(s["gap"], reference="United States", challenger="China", unit=s["unit"])
+        view["charts"] += [f"{cid}-frontier", f"{cid}-gap"]
+        if s["catch_up"]["months_behind"]:
+            specs[f"{cid}-behind"] = charts.months_behind_chart(s["catch_up"]["months_behind"], challenger="China", reference="United States")
+            view["charts"].append(f"{cid}-behind")
+        if s["catch_up"]["events"]:
+            specs[f"{cid}-events"] = charts.catch_up_chart(s["catch_up"]["events"], challenger="China", reference="United States")
+            view["charts"].append(f"{cid}-events")
+        for cut_id, cut in s.get("cuts", {}).items():
+            chart_id = f"{cid}-{cut_id}"
+            specs[chart_id] = charts.frontier_chart(cut["frontier"], key="group", unit=s["unit"], title=f"{s['name']}: {cut['title']}")
+            view["cuts"].append({"id": cut_id, "chart": chart_id, "cut": cut})
+        series_views.append(view)
+    if overview_rows:
+        specs["overview"] = charts.overview_chart(overview_rows)
+    manifest = document["snapshot"]
+    return (
+        {
+            "version": __version__,
+            "manifest": manifest,
+            "meta": document.get("meta", {}),
+            "series": series_views,
+            "overview_rows": overview_rows,
+            "sources": manifest["sources"],
+        },
+        specs,
+    )
+
+
+def _json_for_script(value: Any) -> str:
+    # Safe inside <script>: no "</script>" or "<!--" can close the element early.
+    return json.dumps(value, default=str, separators=(",", ":")).replace("</", "<\\/").replace("<!--", "<\\!--")
+
+
+def render_html(document: dict[str, Any]) -> tuple[str, int]:
+    view, specs = build_view(document)
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=jinja2.select_autoescape(["html", "j2"]), undefined=jinja2.StrictUndefined)
+    env.filters["num"] = _num
+    env.filters["tojson_script"] = _json_for_script
+    html = env.get_template("index.html.j2").render(**view, specs=specs, vega_bundle=vega_bundle())
+    return html, len(specs)
+
+
+def _num(value: Any, digits: int = 1) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, (int, float)):
+        return f"{value:,.{digits}f}"
+    return str(value)
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_report(document: dict[str, Any], out: Path) -> ReportResult:
+    """Write ``index.html`` and ``indicators.json`` into ``out`` (each replaced atomically)."""
+    html, n_charts = render_html(document)
+    out.mkdir(parents=True, exist_ok=True)
+    html_path, json_path = out / "index.html", out / "indicators.json"
+    _atomic_write(json_path, json.dumps(document, indent=1, default=str) + "\n")
+    _atomic_write(html_path, html)
+    return ReportResult(html_path=html_path, json_path=json_path, document=document, charts=n_charts)

@@ -1,0 +1,152 @@
+"""Vega-Lite chart specs built from the indicators document (shared with the dashboard).
+
+Every function takes a part of the JSON contract and returns a Vega-Lite spec
+(a dict). Charts only select and reshape what the document already holds; they
+compute no figures. Tooltips carry the source row (``ref``) of each point so a
+reader can trace it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import altair as alt
+
+BLOC_COLOURS = {
+    "China": "#d62728",
+    "United States": "#1f77b4",
+    "Europe": "#2ca02c",
+    "Rest of world": "#9467bd",
+    "Unknown": "#7f7f7f",
+}
+GROUP_COLOURS = ["#d62728", "#1f77b4", "#ff7f0e", "#17becf"]
+WIDTH = "container"
+
+
+def _colour(domain: list[str]) -> alt.Scale:
+    rng = [BLOC_COLOURS.get(d, GROUP_COLOURS[i % len(GROUP_COLOURS)]) for i, d in enumerate(domain)]
+    return alt.Scale(domain=domain, range=rng)
+
+
+def _spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
+    return chart.configure_view(stroke=None).configure_axis(labelFontSize=11, titleFontSize=12).to_dict()
+
+
+def frontier_chart(points: list[dict[str, Any]], *, key: str, unit: str, title: str) -> dict[str, Any]:
+    """Step line of each group's frontier by month, with the frontier model in the tooltip."""
+    domain = list(dict.fromkeys(p[key] for p in points))
+    chart = (
+        alt.Chart(alt.Data(values=points), title=title)
+        .mark_line(interpolate="step-after", point=alt.OverlayMarkDef(size=18))
+        .encode(
+            x=alt.X("month:T", title="month (frontier as of month end)", axis=alt.Axis(format="%b %Y")),
+            y=alt.Y("score:Q", title=unit, scale=alt.Scale(zero=False)),
+            color=alt.Color(f"{key}:N", title=None, scale=_colour(domain), legend=alt.Legend(orient="top")),
+            tooltip=[
+                alt.Tooltip("month:T", format="%Y-%m"),
+                alt.Tooltip(f"{key}:N"),
+                alt.Tooltip("score:Q", format=",.2f"),
+                alt.Tooltip("model:N", title="frontier model"),
+                alt.Tooltip("release_date:N", title="released"),
+                alt.Tooltip("n_models:Q", title="models so far"),
+                alt.Tooltip("ref:N", title="source row"),
+            ],
+        )
+        .properties(width=WIDTH, height=260)
+    )
+    return _spec(chart)
+
+
+def gap_chart(gaps: list[dict[str, Any]], *, reference: str, challenger: str, unit: str) -> dict[str, Any]:
+    """Signed gap (reference minus challenger) by month; below zero the challenger leads."""
+    base = alt.Chart(alt.Data(values=gaps), title=f"Gap: {reference} minus {challenger} ({unit})")
+    bars = base.mark_bar(opacity=0.8).encode(
+        x=alt.X("month:T", title=None, axis=alt.Axis(format="%b %Y")),
+        y=alt.Y("reference_minus_challenger:Q", title=f"{reference} − {challenger}"),
+        color=alt.condition("datum.reference_minus_challenger >= 0", alt.value(BLOC_COLOURS.get(reference, "#1f77b4")), alt.value(BLOC_COLOURS.get(challenger, "#d62728"))),
+        tooltip=[
+            alt.Tooltip("month:N"),
+            alt.Tooltip("leader:N"),
+            alt.Tooltip("points:Q", format=",.2f"),
+            alt.Tooltip("percent:Q", format=",.2f", title="% of trailing"),
+        ],
+    )
+    zero = alt.Chart(alt.Data(values=[{"y": 0}])).mark_rule(color="#444").encode(y="y:Q")
+    return _spec((bars + zero).properties(width=WIDTH, height=180))
+
+
+def months_behind_chart(series: list[dict[str, Any]], *, challenger: str, reference: str) -> dict[str, Any]:
+    values = [r for r in series if r.get("months_behind") is not None]
+    chart = (
+        alt.Chart(alt.Data(values=values), title=f"Months behind: {challenger}'s best so far vs first {reference} model reaching it")
+        .mark_area(line=True, opacity=0.25, interpolate="step-after")
+        .encode(
+            x=alt.X("month:T", title=None, axis=alt.Axis(format="%b %Y")),
+            y=alt.Y("months_behind:Q", title="months behind (negative = ahead)"),
+            tooltip=[
+                alt.Tooltip("month:N"),
+                alt.Tooltip("model:N", title=f"{challenger} best"),
+                alt.Tooltip("score:Q", format=",.2f"),
+                alt.Tooltip("matched_model:N", title=f"first {reference} match"),
+                alt.Tooltip("first_match_date:N", title="matched on"),
+                alt.Tooltip("months_behind:Q", format=".1f"),
+            ],
+        )
+        .properties(width=WIDTH, height=180)
+    )
+    return _spec(chart)
+
+
+def catch_up_chart(events: list[dict[str, Any]], *, challenger: str, reference: str) -> dict[str, Any]:
+    values = [
+        {**{k: e[k] for k in ("model", "release_date", "score", "lag_months", "status", "ref")}, "matched_model": (e.get("matched_by") or {}).get("model")}
+        for e in events
+    ]
+    chart = (
+        alt.Chart(alt.Data(values=values), title=f"Lag of each new {challenger} record behind {reference}")
+        .mark_circle(size=80)
+        .encode(
+            x=alt.X("release_date:T", title=f"{challenger} record released", axis=alt.Axis(format="%b %Y")),
+            y=alt.Y("lag_months:Q", title="lag (months; negative = first)"),
+            color=alt.Color("status:N", scale=alt.Scale(domain=["behind", "lead"], range=["#1f77b4", "#d62728"]), legend=alt.Legend(orient="top")),
+            tooltip=["model:N", "release_date:N", alt.Tooltip("score:Q", format=",.2f"), "matched_model:N", alt.Tooltip("lag_months:Q", format=".2f"), alt.Tooltip("ref:N", title="source row")],
+        )
+        .properties(width=WIDTH, height=200)
+    )
+    return _spec(chart)
+
+
+def snapshot_chart(snapshots: list[dict[str, Any]], *, groups: list[str], unit: str, title: str) -> dict[str, Any]:
+    """Top rating of each group per leaderboard snapshot, with 95% CIs where given."""
+    values = []
+    for snap in snapshots:
+        for g in groups:
+            top = snap["top"].get(g)
+            if top:
+                values.append({"date": snap["date"], "group": g, "rating": top["rating"], "ci_low": top.get("ci_low"), "ci_high": top.get("ci_high"), "model": top["model"], "source": snap["source"], "ref": top["ref"]})
+    base = alt.Chart(alt.Data(values=values), title=title)
+    colour = alt.Color("group:N", title=None, scale=_colour(groups), legend=alt.Legend(orient="top"))
+    points = base.mark_line(point=True).encode(
+        x=alt.X("date:T", title="leaderboard snapshot", axis=alt.Axis(format="%b %Y")),
+        y=alt.Y("rating:Q", title=unit, scale=alt.Scale(zero=False)),
+        color=colour,
+        tooltip=["date:N", "group:N", "model:N", alt.Tooltip("rating:Q", format=",.1f"), "ci_low:Q", "ci_high:Q", "source:N", alt.Tooltip("ref:N", title="source row")],
+    )
+    bars = base.transform_filter("isValid(datum.ci_low)").mark_errorbar().encode(x="date:T", y="ci_low:Q", y2="ci_high:Q", color=colour)
+    return _spec((bars + points).properties(width=WIDTH, height=260))
+
+
+def overview_chart(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Latest gap in percent of the trailing bloc, one bar per series (signed: US ahead > 0)."""
+    chart = (
+        alt.Chart(alt.Data(values=rows), title="Latest gap, United States minus China (% of the trailing bloc's frontier)")
+        .mark_bar()
+        .encode(
+            y=alt.Y("series:N", sort=None, title=None),
+            x=alt.X("signed_percent:Q", title="% (positive: US ahead; negative: China ahead)"),
+            color=alt.Color("kind:N", title=None, scale=alt.Scale(domain=["independent", "self_reported"], range=["#1f77b4", "#bbbbbb"]), legend=alt.Legend(orient="top")),
+            tooltip=["series:N", "month:N", "leader:N", alt.Tooltip("points:Q", format=",.2f"), alt.Tooltip("percent:Q", format=",.2f"), "kind:N"],
+        )
+        .properties(width=WIDTH, height=max(120, 22 * len(rows)))
+    )
+    return _spec(chart)

@@ -1,0 +1,272 @@
+"""Build the embedded snapshot from the raw sources, all or nothing.
+
+``build_snapshot(data_root)`` runs every adapter, resolves models and
+developers, and writes the normalised tables as Parquet plus ``manifest.json``
+into a new temporary folder next to the target. Only when everything has been
+read, validated and written does it swap the new folder in; any error (a bad
+date, a non-numeric score, a missing column, an unknown organisation) leaves
+the previous snapshot untouched.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from weightatlas import __version__
+from weightatlas.attribution import CURATED_DIR, Attribution, load_attribution
+from weightatlas.errors import InputError
+from weightatlas.progress import track
+from weightatlas.resolve import Resolution, load_model_aliases, resolve
+from weightatlas.sources import load_adapters
+from weightatlas.sources.base import Row, ScoreRow, SkippedRow, SourceInfo, read_csv
+from weightatlas.store import MANIFEST, SCHEMAS, SNAPSHOT_DIR, write_table
+
+
+def load_benchmark_ids(path: Path | None = None) -> set[str]:
+    path = path or CURATED_DIR / "benchmarks.csv"
+    return {row["id"] for _line, row in read_csv(path, ("id", "name", "unit", "comparison"))}
+
+
+def source_inputs(root: Path, info: SourceInfo) -> list[Path]:
+    folder = root / info.folder
+    if not folder.is_dir():
+        raise InputError(folder, f"source folder for {info.id!r} not found under {root}")
+    found: set[Path] = set()
+    for pattern in info.files:
+        found.update(Path(p) for p in glob.glob(str(folder / pattern), recursive=True) if Path(p).is_file())
+    if not found:
+        raise InputError(folder, f"no input files match {list(info.files)} for source {info.id!r}")
+    return sorted(found)
+
+
+def _sha256_files(paths: list[Path], root: Path) -> str:
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def read_sources(
+    root: Path, adapters: list[ModuleType], *, benchmarks: set[str]
+) -> tuple[dict[str, list[Row]], dict[str, str]]:
+    """Run every adapter; return rows by source id (priority order) and input hashes."""
+    rows_by_source: dict[str, list[Row]] = {}
+    hashes: dict[str, str] = {}
+    for adapter in track(adapters, "reading sources", unit="sources"):
+        info: SourceInfo = adapter.SOURCE
+        hashes[info.id] = _sha256_files(source_inputs(root, info), root)
+        rows = list(adapter.read(root))
+        for row in rows:
+            if isinstance(row, ScoreRow) and row.benchmark not in benchmarks:
+                path, _, line = row.ref.rpartition(":")
+                raise InputError(path or row.ref, f"benchmark {row.benchmark!r} is not in benchmarks.csv", field="benchmark")
+        rows_by_source[info.id] = rows
+    return rows_by_source, hashes
+
+
+def build_snapshot(
+    data_root: Path,
+    out: Path | None = None,
+    *,
+    adapters: list[ModuleType] | None = None,
+    attribution: Attribution | None = None,
+    model_aliases: list[tuple[str, str, int]] | None = None,
+    on_step: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Read ``data_root`` and replace the snapshot at ``out`` (default: the embedded one).
+
+    Returns the manifest. Raises :class:`InputError` on bad input, leaving ``out`` as it was.
+    """
+    root = Path(data_root)
+    if not root.is_dir():
+        raise InputError(root, "data folder not found (expected the folder holding <owner>__<repo> source folders)")
+    out = Path(out or SNAPSHOT_DIR)
+    step = on_step or (lambda _msg: None)
+    adapters = adapters if adapters is not None else load_adapters()
+    attribution = attribution or load_attribution()
+    aliases = model_aliases if model_aliases is not None else load_model_aliases()
+
+    rows_by_source, hashes = read_sources(root, adapters, benchmarks=load_benchmark_ids())
+    step("resolving model names and developers")
+    resolution = resolve(rows_by_source, attribution, aliases=aliases)
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".snapshot-new-", dir=out.parent))
+    tmp.chmod(0o755)  # mkdtemp makes it private; the snapshot is package data others read
+    try:
+        manifest = _write_tables(tmp, adapters, hashes, rows_by_source, resolution, attribution, aliases)
+        _swap_in(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    step(f"snapshot written to {out}")
+    return manifest
+
+
+def _swap_in(new: Path, target: Path) -> None:
+    """Replace ``target`` with ``new`` using renames (a crash leaves one complete copy)."""
+    if target.exists():
+        old = target.parent / f".snapshot-old-{uuid.uuid4().hex[:8]}"
+        os.rename(target, old)
+        os.rename(new, target)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.rename(new, target)
+
+
+def recover_interrupted_swap(target: Path) -> None:
+    """If a build died between its two renames, put the previous snapshot back."""
+    if target.exists():
+        return
+    olds = sorted(target.parent.glob(".snapshot-old-*"), key=lambda p: p.stat().st_mtime)
+    if olds:
+        os.rename(olds[-1], target)
+
+
+def _write_tables(
+    folder: Path,
+    adapters: list[ModuleType],
+    hashes: dict[str, str],
+    rows_by_source: dict[str, list[Row]],
+    res: Resolution,
+    attribution: Attribution,
+    aliases: list[tuple[str, str, int]],
+) -> dict[str, Any]:
+    infos: list[SourceInfo] = [a.SOURCE for a in adapters]
+    aliases_of: dict[str, list[str]] = {}
+    for alias, org_id in attribution.aliases.items():
+        aliases_of.setdefault(org_id, []).append(alias)
+    tables: dict[str, list[dict[str, Any]]] = {
+        "sources": [
+            {
+                "id": i.id,
+                "title": i.title,
+                "url": i.url,
+                "licence": i.licence,
+                "snapshot_date": i.snapshot_date,
+                "folder": i.folder,
+                "description": i.description,
+                "independent": i.independent,
+                "input_sha256": hashes[i.id],
+            }
+            for i in infos
+        ],
+        "organizations": [
+            {
+                "id": o.id,
+                "name": o.name,
+                "country_entity": o.country_entity,
+                "country_parent": o.country_parent,
+                "country": o.country,
+                "bloc": attribution.blocs.bloc(o.country),
+                "aliases": sorted(aliases_of.get(o.id, [])),
+                "org_type": o.org_type,
+                "is_redistributor": o.is_redistributor,
+                "parent": o.parent,
+                "source_url": o.source_url,
+            }
+            for o in sorted(attribution.organizations.values(), key=lambda o: o.id)
+        ],
+        "models": [vars(m).copy() for m in sorted(res.models, key=lambda m: m.model_id)],
+        "scores": [vars(s).copy() for s in res.scores],
+        "model_names": [vars(n).copy() for n in res.names],
+    }
+    table_meta: dict[str, Any] = {}
+    content = hashlib.sha256()
+    for name in SCHEMAS:
+        path = write_table(folder, name, tables[name])
+        sha = hashlib.sha256(path.read_bytes()).hexdigest()
+        content.update(f"{name}:{sha}\n".encode())
+        table_meta[name] = {"rows": len(tables[name]), "sha256": sha, "by_source": _by_source(name, tables[name])}
+
+    match = res.match_stats()
+    countries = {m.model_id: m.countries for m in res.models}
+    for score in res.scores:
+        stats = match.setdefault(score.source_id, {})
+        stats["scores_dated"] = stats.get("scores_dated", 0) + (score.release_date is not None)
+        stats["scores_attributed"] = stats.get("scores_attributed", 0) + any(countries[score.model_id])
+    sources_meta = []
+    for info in infos:
+        rows = rows_by_source[info.id]
+        kinds = Counter(type(r).__name__ for r in rows)
+        reasons = Counter(reason for (sid, reason), n in res.skipped.items() if sid == info.id for _ in range(n))
+        sources_meta.append(
+            {
+                "id": info.id,
+                "title": info.title,
+                "url": info.url,
+                "licence": info.licence,
+                "snapshot_date": info.snapshot_date.isoformat(),
+                "description": info.description,
+                "independent": info.independent,
+                "input_sha256": hashes[info.id],
+                "rows_read": {"models": kinds["ModelRow"], "scores": kinds["ScoreRow"], "skipped": kinds["SkippedRow"]},
+                "skipped_reasons": dict(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))),
+                "excluded_unverified": sorted(
+                    {r.name for r in rows if isinstance(r, SkippedRow) and r.name and "unverified" in r.reason.lower()}
+                ),
+                "match": match.get(info.id, {}),
+            }
+        )
+    total = Counter[str]()
+    for stats in match.values():
+        total.update({k: v for k, v in stats.items() if k not in {"skipped", "scores_dated", "scores_attributed"}})
+    matched = total["matched_name"] + total["matched_alias"]
+    manifest = {
+        "weightatlas_version": __version__,
+        "snapshot_date": max(i.snapshot_date for i in infos).isoformat(),
+        "content_hash": content.hexdigest(),
+        "attribution_digest": attribution.digest,
+        "model_alias_rows": len(aliases),
+        "sources": sources_meta,
+        "tables": table_meta,
+        "matching": {
+            "rows": total["rows"],
+            "matched_name": total["matched_name"],
+            "matched_alias": total["matched_alias"],
+            "merged": total["merged"],
+            "unmatched": total["unmatched"],
+            "match_rate": round(matched / total["rows"], 4) if total["rows"] else None,
+            "rule": (
+                "matched = the row's model is also known to another source (by normalised name, or through "
+                "model_aliases.csv); merged = collapsed with other rows of the same source only (versions, "
+                "reasoning-effort variants); unmatched = known to this source alone"
+            ),
+        },
+        "attribution_conflicts": res.conflicts,
+    }
+    (folder / MANIFEST).write_text(json.dumps(manifest, indent=2, default=_json_default) + "\n", encoding="utf-8")
+    return manifest
+
+
+def _by_source(name: str, rows: list[dict[str, Any]]) -> dict[str, int]:
+    counts: Counter[str] = Counter()
+    for row in rows:
+        if name in {"scores", "model_names"}:
+            counts[row["source_id"]] += 1
+        elif name == "models":
+            counts.update(row["sources"])
+        elif name == "sources":
+            counts[row["id"]] += 1
+        else:
+            counts["curated"] += 1
+    return dict(sorted(counts.items()))
+
+
+def _json_default(value: object) -> str:
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")

@@ -58,13 +58,12 @@ def rows_for_index() -> list:
         ref = f"testdata/index.csv:{i}"
         out.append(ModelRow("test_index", ref, name, org_names=(org,), release_date=date.fromisoformat(day), accessibility=access))  # type: ignore[arg-type]
         out.append(ScoreRow("test_index", ref, name, "eci", value, SNAP, True, "test v1"))
-    # A self-reported claim for one model: must not leak into the independent series.
     return out
 
 
 def rows_self_reported() -> list:
     out: list = []
-    for i, (name, org, day, access, value) in enumerate(MODELS, start=2):
+    for i, (name, _org, _day, _access, value) in enumerate(MODELS, start=2):
         out.append(ScoreRow("test_vendor", f"testdata/vendor.csv:{i}", name, "eci", value + 50, SNAP, False, "vendor"))
     return out
 
@@ -76,7 +75,7 @@ def rows_arena() -> list:
     june = {"US-C": 1305, "US-E": 1330, "CN-D": 1280, "CN-E": 1300, "CN-B": 1190, "US-B": 1240}
     out: list = []
     for day, table in ((date(2025, 5, 20), may), (date(2025, 6, 25), june)):
-        for j, (name, rating) in enumerate(table.items()):
+        for name, rating in table.items():
             out.append(ScoreRow("test_arena", f"testdata/arena-{day}.json#{name}", name, "lmarena_text", rating, day, True, "arena test view", ci_low=rating - 5, ci_high=rating + 5))
     return out
 

@@ -172,3 +172,34 @@ def test_declared_country_disagreement_is_recorded_not_fatal(attribution) -> Non
     rows = {"epoch_eci": [model("epoch_eci", "f.csv:4", "X", org_names=("OpenAI",), org_countries=("France",))]}
     res = resolve(rows, attribution, aliases=[])
     assert res.conflicts == [{"org_id": "openai", "curated_country": "US", "source_countries": "FR", "ref": "f.csv:4"}]
+
+
+def test_lower_priority_grouping_cannot_merge_models_a_higher_source_keeps_apart(attribution) -> None:
+    rows = {
+        "epoch_eci": [
+            model("epoch_eci", "e.csv:2", "DeepSeek-V3", variant="DeepSeek-V3", org_names=("DeepSeek",), release_date=date(2024, 12, 26)),
+            model("epoch_eci", "e.csv:3", "DeepSeek-V3 (Mar 2025)", variant="DeepSeek-V3-0324", org_names=("DeepSeek",), release_date=date(2025, 3, 24)),
+        ],
+        "epoch_benchmarks": [
+            # The Hub groups the March version under the family name.
+            model("epoch_benchmarks", "v.csv:9", "DeepSeek-V3", variant="DeepSeek-V3-0324", release_date=date(2025, 3, 24)),
+            score("epoch_benchmarks", "r.csv:4", "DeepSeek-V3", 60.0, variant="DeepSeek-V3-0324", benchmark="gpqa_diamond"),
+        ],
+    }
+    res = resolve(rows, attribution, aliases=[])
+    assert sorted(m.model_id for m in res.models) == ["deepseek-v3", "deepseek-v3-mar-2025"]
+    hub = res.scores[0]
+    assert (hub.model_id, hub.release_date) == ("deepseek-v3-mar-2025", date(2025, 3, 24))
+    assert res.refused_merges and res.refused_merges[0]["source_id"] == "epoch_benchmarks"
+
+
+def test_a_score_takes_the_release_date_its_own_row_states(attribution) -> None:
+    rows = {
+        "epoch_eci": [model("epoch_eci", "e.csv:2", "DeepSeek-V3", org_names=("DeepSeek",), release_date=date(2024, 12, 26))],
+        "epoch_eci_ci": [
+            model("epoch_eci_ci", "t.csv:5", "DeepSeek-V3", org_names=("DeepSeek",), release_date=date(2025, 3, 24)),
+            score("epoch_eci_ci", "t.csv:5", "DeepSeek-V3", 136.5),
+        ],
+    }
+    res = resolve(rows, attribution, aliases=[])
+    assert res.scores[0].release_date == date(2025, 3, 24)

@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-import shutil
 from collections import Counter
 from datetime import date
 from pathlib import Path
 
 import pytest
+from source_helpers import assert_input_error, copy_source, replace_once
 
-from weightatlas.errors import InputError
 from weightatlas.sources import aider
 from weightatlas.sources.base import ModelRow, ScoreRow, SkippedRow
 
@@ -52,42 +51,29 @@ def test_fixture_rows(fixture_data: Path) -> None:
 
 @pytest.fixture
 def data_copy(fixture_data: Path, tmp_path: Path) -> Path:
-    shutil.copytree(fixture_data / F, tmp_path / F)
-    return tmp_path
-
-
-def _edit(root: Path, name: str, old: str, new: str) -> Path:
-    path = root / D / name
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-    return path
-
-
-def _expect(root: Path, path: Path, line: int | None, field: str | None) -> None:
-    with pytest.raises(InputError) as info:
-        list(aider.read(root))
-    assert (info.value.path, info.value.line, info.value.field) == (str(path), line, field)
+    return copy_source(fixture_data, tmp_path, F)
 
 
 def test_bad_test_date(data_copy: Path) -> None:
-    path = _edit(data_copy, "polyglot_leaderboard.yml", "date: 2025-08-23", "date: 23 Aug 2025")
-    _expect(data_copy, path, 11, "date")
+    path = replace_once(data_copy / D / "polyglot_leaderboard.yml", "date: 2025-08-23", "date: 23 Aug 2025", count=None)
+    assert_input_error(lambda: aider.read(data_copy), path, 11, "date")
 
 
 def test_bad_release_date(data_copy: Path) -> None:
-    path = _edit(data_copy, "edit_leaderboard.yml", "released: 2024-04-18", "released: spring 2024")
-    _expect(data_copy, path, 18, "released")
+    path = replace_once(data_copy / D / "edit_leaderboard.yml", "released: 2024-04-18", "released: spring 2024", count=None)
+    assert_input_error(lambda: aider.read(data_copy), path, 18, "released")
 
 
 def test_non_numeric_pass_rate(data_copy: Path) -> None:
-    path = _edit(data_copy, "edit_leaderboard.yml", "pass_rate_2: 68.4", "pass_rate_2: n/a")
-    _expect(data_copy, path, 1, "pass_rate_2")
+    path = replace_once(data_copy / D / "edit_leaderboard.yml", "pass_rate_2: 68.4", "pass_rate_2: n/a", count=None)
+    assert_input_error(lambda: aider.read(data_copy), path, 1, "pass_rate_2")
 
 
 def test_missing_model(data_copy: Path) -> None:
-    path = _edit(data_copy, "qwen3_leaderboard.yml", "  model: Qwen3-235B-A22B whole", "  modle: Qwen3-235B-A22B whole")
-    _expect(data_copy, path, 1, "model")
+    path = replace_once(
+        data_copy / D / "qwen3_leaderboard.yml", "  model: Qwen3-235B-A22B whole", "  modle: Qwen3-235B-A22B whole", count=None
+    )
+    assert_input_error(lambda: aider.read(data_copy), path, 1, "model")
 
 
 @pytest.mark.shared_data

@@ -1,15 +1,14 @@
 from __future__ import annotations
 
 import csv
-import shutil
 from collections import Counter
 from datetime import date
 from pathlib import Path
 
 import pytest
+from source_helpers import assert_input_error, copy_source, replace_once
 
 import weightatlas
-from weightatlas.errors import InputError
 from weightatlas.sources import epoch_benchmarks
 from weightatlas.sources.base import ModelRow, ScoreRow, SkippedRow
 
@@ -98,16 +97,7 @@ def test_fixture_rows(fixture_data: Path) -> None:
 
 @pytest.fixture
 def tree(fixture_data: Path, tmp_path: Path) -> Path:
-    shutil.copytree(fixture_data / FOLDER, tmp_path / FOLDER)
-    return tmp_path
-
-
-def corrupt(root: Path, rel: str, old: str, new: str) -> Path:
-    path = root / FOLDER / rel
-    text = path.read_text(encoding="utf-8")
-    assert text.count(old) == 1, old
-    path.write_text(text.replace(old, new), encoding="utf-8")
-    return path
+    return copy_source(fixture_data, tmp_path, FOLDER)
 
 
 @pytest.mark.parametrize(
@@ -126,10 +116,8 @@ def corrupt(root: Path, rel: str, old: str, new: str) -> Path:
     ],
 )
 def test_bad_values(tree: Path, rel: str, old: str, new: str, line: int, field: str) -> None:
-    path = corrupt(tree, rel, old, new)
-    with pytest.raises(InputError) as err:
-        list(epoch_benchmarks.read(tree))
-    assert (err.value.path, err.value.line, err.value.field) == (str(path), line, field)
+    path = replace_once(tree / FOLDER / rel, old, new)
+    assert_input_error(lambda: epoch_benchmarks.read(tree), path, line, field)
 
 
 @pytest.mark.parametrize(
@@ -141,10 +129,8 @@ def test_bad_values(tree: Path, rel: str, old: str, new: str, line: int, field: 
     ],
 )
 def test_missing_column(tree: Path, rel: str, old: str, new: str, field: str) -> None:
-    path = corrupt(tree, rel, old, new)
-    with pytest.raises(InputError) as err:
-        list(epoch_benchmarks.read(tree))
-    assert (err.value.path, err.value.line, err.value.field) == (str(path), 1, field)
+    path = replace_once(tree / FOLDER / rel, old, new)
+    assert_input_error(lambda: epoch_benchmarks.read(tree), path, 1, field)
 
 
 @pytest.mark.shared_data

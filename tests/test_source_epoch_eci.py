@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-import shutil
 from collections import Counter
 from datetime import date
 from pathlib import Path
 
 import pytest
+from source_helpers import assert_input_error, copy_source, replace_once
 
-from weightatlas.errors import InputError
 from weightatlas.sources import epoch_eci
 from weightatlas.sources.base import ModelRow, ScoreRow, SkippedRow
 
@@ -107,16 +106,7 @@ def test_source_info_points_at_pinned_history_file() -> None:
 
 @pytest.fixture
 def tree(fixture_data: Path, tmp_path: Path) -> Path:
-    shutil.copytree(fixture_data / FOLDER, tmp_path / FOLDER)
-    return tmp_path
-
-
-def corrupt(root: Path, old: str, new: str) -> Path:
-    path = root / FOLDER / REL
-    text = path.read_text(encoding="utf-8")
-    assert text.count(old) == 1, old
-    path.write_text(text.replace(old, new), encoding="utf-8")
-    return path
+    return copy_source(fixture_data, tmp_path, FOLDER)
 
 
 @pytest.mark.parametrize(
@@ -131,17 +121,13 @@ def corrupt(root: Path, old: str, new: str) -> Path:
     ],
 )
 def test_bad_values(tree: Path, old: str, new: str, line: int, field: str) -> None:
-    path = corrupt(tree, old, new)
-    with pytest.raises(InputError) as err:
-        list(epoch_eci.read(tree))
-    assert (err.value.path, err.value.line, err.value.field) == (str(path), line, field)
+    path = replace_once(tree / FOLDER / REL, old, new)
+    assert_input_error(lambda: epoch_eci.read(tree), path, line, field)
 
 
 def test_missing_column(tree: Path) -> None:
-    path = corrupt(tree, ",Confidence,", ",Certainty,")
-    with pytest.raises(InputError) as err:
-        list(epoch_eci.read(tree))
-    assert (err.value.path, err.value.line, err.value.field) == (str(path), 1, "Confidence")
+    path = replace_once(tree / FOLDER / REL, ",Confidence,", ",Certainty,")
+    assert_input_error(lambda: epoch_eci.read(tree), path, 1, "Confidence")
 
 
 @pytest.mark.shared_data

@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-import shutil
 from collections import Counter
 from datetime import date
 from pathlib import Path
 
 import pytest
+from source_helpers import assert_input_error, copy_source, replace_once
 
-from weightatlas.errors import InputError
 from weightatlas.sources import epoch_eci_ci
 from weightatlas.sources.base import ModelRow, ScoreRow
 
@@ -105,16 +104,7 @@ def test_fixture_rows(fixture_data: Path) -> None:
 
 @pytest.fixture
 def tree(fixture_data: Path, tmp_path: Path) -> Path:
-    shutil.copytree(fixture_data / FOLDER, tmp_path / FOLDER)
-    return tmp_path
-
-
-def corrupt(root: Path, old: str, new: str) -> Path:
-    path = root / FOLDER / REL
-    text = path.read_text(encoding="utf-8")
-    assert text.count(old) == 1, old
-    path.write_text(text.replace(old, new), encoding="utf-8")
-    return path
+    return copy_source(fixture_data, tmp_path, FOLDER)
 
 
 @pytest.mark.parametrize(
@@ -131,17 +121,13 @@ def corrupt(root: Path, old: str, new: str) -> Path:
     ],
 )
 def test_bad_values(tree: Path, old: str, new: str, line: int, field: str) -> None:
-    path = corrupt(tree, old, new)
-    with pytest.raises(InputError) as err:
-        list(epoch_eci_ci.read(tree))
-    assert (err.value.path, err.value.line, err.value.field) == (str(path), line, field)
+    path = replace_once(tree / FOLDER / REL, old, new)
+    assert_input_error(lambda: epoch_eci_ci.read(tree), path, line, field)
 
 
 def test_missing_column(tree: Path) -> None:
-    path = corrupt(tree, ",eci_ci_high,", ",eci_high,")
-    with pytest.raises(InputError) as err:
-        list(epoch_eci_ci.read(tree))
-    assert (err.value.path, err.value.line, err.value.field) == (str(path), 1, "eci_ci_high")
+    path = replace_once(tree / FOLDER / REL, ",eci_ci_high,", ",eci_high,")
+    assert_input_error(lambda: epoch_eci_ci.read(tree), path, 1, "eci_ci_high")
 
 
 @pytest.mark.shared_data

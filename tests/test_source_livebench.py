@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-import shutil
 from collections import Counter
 from datetime import date
 from pathlib import Path
 
 import pytest
+from source_helpers import assert_input_error, copy_source, replace_once
 
-from weightatlas.errors import InputError
 from weightatlas.sources import livebench
 from weightatlas.sources.base import ModelRow, ScoreRow, SkippedRow
 
@@ -42,47 +41,32 @@ def test_fixture_rows(fixture_data: Path) -> None:
 
 @pytest.fixture
 def data_copy(fixture_data: Path, tmp_path: Path) -> Path:
-    shutil.copytree(fixture_data / F, tmp_path / F)
-    return tmp_path
-
-
-def _edit(root: Path, rel: str, old: str, new: str) -> Path:
-    path = root / F / rel
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-    return path
-
-
-def _expect(root: Path, path: Path, line: int | None, field: str | None) -> None:
-    with pytest.raises(InputError) as info:
-        list(livebench.read(root))
-    assert (info.value.path, info.value.line, info.value.field) == (str(path), line, field)
+    return copy_source(fixture_data, tmp_path, F)
 
 
 def test_non_numeric_score(data_copy: Path) -> None:
-    path = _edit(data_copy, "public/table_2024_06_24.csv", "31.0,26.0", "n/a,26.0")
-    _expect(data_copy, path, 3, "LCB_generation")
+    path = replace_once(data_copy / F / "public/table_2024_06_24.csv", "31.0,26.0", "n/a,26.0", count=None)
+    assert_input_error(lambda: livebench.read(data_copy), path, 3, "LCB_generation")
 
 
 def test_score_out_of_range(data_copy: Path) -> None:
-    path = _edit(data_copy, "public/table_2025_05_30.csv", "91.5", "915")
-    _expect(data_copy, path, 2, "zebra_puzzle")
+    path = replace_once(data_copy / F / "public/table_2025_05_30.csv", "91.5", "915", count=None)
+    assert_input_error(lambda: livebench.read(data_copy), path, 2, "zebra_puzzle")
 
 
 def test_missing_task_column(data_copy: Path) -> None:
-    path = _edit(data_copy, "public/table_2024_06_24.csv", ",typos,", ",typo_fixing,")
-    _expect(data_copy, path, 1, "typos")
+    path = replace_once(data_copy / F / "public/table_2024_06_24.csv", ",typos,", ",typo_fixing,", count=None)
+    assert_input_error(lambda: livebench.read(data_copy), path, 1, "typos")
 
 
 def test_missing_categories_file(data_copy: Path) -> None:
     (data_copy / F / "public" / "categories_2025_05_30.json").unlink()
-    _expect(data_copy, data_copy / F / "public" / "table_2025_05_30.csv", None, None)
+    assert_input_error(lambda: livebench.read(data_copy), data_copy / F / "public" / "table_2025_05_30.csv", None, None)
 
 
 def test_bad_openweight_flag(data_copy: Path) -> None:
-    path = _edit(data_copy, "modelLinks.derived.json", '"openweight": true', '"openweight": "yes"')
-    _expect(data_copy, path, 15, "openweight")
+    path = replace_once(data_copy / F / "modelLinks.derived.json", '"openweight": true', '"openweight": "yes"', count=None)
+    assert_input_error(lambda: livebench.read(data_copy), path, 15, "openweight")
 
 
 @pytest.mark.shared_data

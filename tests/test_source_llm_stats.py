@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-import shutil
 from collections import Counter
 from datetime import date
 from pathlib import Path
 
 import pytest
+from source_helpers import assert_input_error, copy_source, replace_once
 
-from weightatlas.errors import InputError
 from weightatlas.sources import llm_stats
 from weightatlas.sources.base import ModelRow, ScoreRow, SkippedRow
 
@@ -54,47 +53,37 @@ def test_fixture_rows(fixture_data: Path) -> None:
 
 @pytest.fixture
 def data_copy(fixture_data: Path, tmp_path: Path) -> Path:
-    shutil.copytree(fixture_data / F, tmp_path / F)
-    return tmp_path
-
-
-def _edit(root: Path, rel: str, old: str, new: str) -> Path:
-    path = root / F / "data" / rel
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-    return path
-
-
-def _expect(root: Path, path: Path, line: int | None, field: str | None) -> None:
-    with pytest.raises(InputError) as info:
-        list(llm_stats.read(root))
-    assert (info.value.path, info.value.line, info.value.field) == (str(path), line, field)
+    return copy_source(fixture_data, tmp_path, F)
 
 
 def test_bad_release_date(data_copy: Path) -> None:
-    path = _edit(data_copy, "organizations/qwen/models/qwen3-32b/model.json", '"2025-04-29"', '"29/04/2025"')
-    _expect(data_copy, path, 5, "release_date")
+    path = replace_once(data_copy / ORGS / "qwen/models/qwen3-32b/model.json", '"2025-04-29"', '"29/04/2025"', count=None)
+    assert_input_error(lambda: llm_stats.read(data_copy), path, 5, "release_date")
 
 
 def test_non_numeric_score(data_copy: Path) -> None:
-    path = _edit(data_copy, "organizations/qwen/models/qwen3-32b/benchmarks.json", '"score": 0.4,', '"score": "40%",')
-    _expect(data_copy, path, 27, "score")
+    path = replace_once(data_copy / ORGS / "qwen/models/qwen3-32b/benchmarks.json", '"score": 0.4,', '"score": "40%",', count=None)
+    assert_input_error(lambda: llm_stats.read(data_copy), path, 27, "score")
 
 
 def test_score_above_max(data_copy: Path) -> None:
-    path = _edit(data_copy, "organizations/qwen/models/qwen3-32b/benchmarks.json", '"score": 0.684,', '"score": 68.4,')
-    _expect(data_copy, path, 5, "score")
+    path = replace_once(data_copy / ORGS / "qwen/models/qwen3-32b/benchmarks.json", '"score": 0.684,', '"score": 68.4,', count=None)
+    assert_input_error(lambda: llm_stats.read(data_copy), path, 5, "score")
 
 
 def test_missing_key(data_copy: Path) -> None:
-    path = _edit(data_copy, "organizations/openai/models/gpt-4o-2024-08-06/benchmarks.json", '"is_self_reported": true,', "")
-    _expect(data_copy, path, 4, "is_self_reported")
+    path = replace_once(data_copy / ORGS / "openai/models/gpt-4o-2024-08-06/benchmarks.json", '"is_self_reported": true,', "", count=None)
+    assert_input_error(lambda: llm_stats.read(data_copy), path, 4, "is_self_reported")
 
 
 def test_unknown_organization(data_copy: Path) -> None:
-    path = _edit(data_copy, "organizations/mistral/models/magistral-medium/model.json", '"organization_id": "mistral"', '"organization_id": "mistralai"')
-    _expect(data_copy, path, 4, "organization_id")
+    path = replace_once(
+        data_copy / ORGS / "mistral/models/magistral-medium/model.json",
+        '"organization_id": "mistral"',
+        '"organization_id": "mistralai"',
+        count=None,
+    )
+    assert_input_error(lambda: llm_stats.read(data_copy), path, 4, "organization_id")
 
 
 @pytest.mark.shared_data

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import shutil
 from collections import Counter
 from datetime import date
 from pathlib import Path
 
 import pytest
+from source_helpers import NOT_CHECKED, assert_input_error, copy_source
 
-from weightatlas.errors import InputError
 from weightatlas.sources import lmarena_catalog
 from weightatlas.sources.base import ModelRow, ScoreRow, SkippedRow
 
@@ -20,11 +19,6 @@ MV = "LMArena text, full, default view (arena-catalog)"
 
 def _rows(root: Path) -> list:
     return list(lmarena_catalog.read(root))
-
-
-def _copy(fixture_data: Path, tmp_path: Path) -> Path:
-    shutil.copytree(fixture_data / FOLDER, tmp_path / FOLDER)
-    return tmp_path
 
 
 def _score(ref: str, name: str, value: float, day: date, low: float, high: float, org: tuple[str, ...] = (), licence: str | None = None) -> ScoreRow:
@@ -80,49 +74,39 @@ def _edit_json(path: Path, edit) -> None:
 
 
 def test_string_rating_is_an_error(fixture_data: Path, tmp_path: Path) -> None:
-    root = _copy(fixture_data, tmp_path)
+    root = copy_source(fixture_data, tmp_path, FOLDER)
     path = root / FOLDER / "history" / "leaderboard-text-full_2025-03-07.json"
     _edit_json(path, lambda d: d["alpaca-13b"].update(rating="n/a"))
-    with pytest.raises(InputError) as err:
-        _rows(root)
-    assert (err.value.path, err.value.line, err.value.field) == (str(path), None, "alpaca-13b.rating")
+    assert_input_error(lambda: _rows(root), path, None, "alpaca-13b.rating")
 
 
 def test_missing_interval_is_an_error(fixture_data: Path, tmp_path: Path) -> None:
-    root = _copy(fixture_data, tmp_path)
+    root = copy_source(fixture_data, tmp_path, FOLDER)
     path = root / FOLDER / "history" / "leaderboard-text-full_2025-12-11.json"
     _edit_json(path, lambda d: d["gemini-3-pro"].pop("rating_q025"))
-    with pytest.raises(InputError) as err:
-        _rows(root)
-    assert (err.value.path, err.value.field) == (str(path), "gemini-3-pro.rating_q025")
+    assert_input_error(lambda: _rows(root), path, NOT_CHECKED, "gemini-3-pro.rating_q025")
 
 
 def test_bad_date_in_file_name_is_an_error(fixture_data: Path, tmp_path: Path) -> None:
-    root = _copy(fixture_data, tmp_path)
+    root = copy_source(fixture_data, tmp_path, FOLDER)
     history = root / FOLDER / "history"
     bad = history / "leaderboard-text-full_2025-13-07.json"
     (history / "leaderboard-text-full_2025-03-07.json").rename(bad)
-    with pytest.raises(InputError) as err:
-        _rows(root)
-    assert (err.value.path, err.value.field) == (str(bad), "file name")
+    assert_input_error(lambda: _rows(root), bad, NOT_CHECKED, "file name")
 
 
 def test_undated_full_category_is_an_error(fixture_data: Path, tmp_path: Path) -> None:
-    root = _copy(fixture_data, tmp_path)
+    root = copy_source(fixture_data, tmp_path, FOLDER)
     path = root / FOLDER / "data" / "leaderboard-text.json"
     _edit_json(path, lambda d: d["full"]["gemini-3-pro"].update(rating=1490.0))
-    with pytest.raises(InputError) as err:
-        _rows(root)
-    assert (err.value.path, err.value.field) == (str(path), "full")
+    assert_input_error(lambda: _rows(root), path, NOT_CHECKED, "full")
 
 
 def test_scatter_missing_licence_is_an_error(fixture_data: Path, tmp_path: Path) -> None:
-    root = _copy(fixture_data, tmp_path)
+    root = copy_source(fixture_data, tmp_path, FOLDER)
     path = root / FOLDER / "data" / "scatterplot-data.json"
     _edit_json(path, lambda d: d[1].pop("license"))
-    with pytest.raises(InputError) as err:
-        _rows(root)
-    assert (err.value.path, err.value.field) == (str(path), "[1].license")
+    assert_input_error(lambda: _rows(root), path, NOT_CHECKED, "[1].license")
 
 
 @pytest.mark.shared_data

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import shutil
 from collections import Counter
 from datetime import date
 from pathlib import Path
 
 import pytest
+from source_helpers import NOT_CHECKED, assert_input_error, copy_source, replace_once
 
-from weightatlas.errors import InputError
 from weightatlas.sources import lmarena_fboulnois
 from weightatlas.sources.base import ModelRow, ScoreRow, SkippedRow
 
@@ -21,11 +20,6 @@ SRC = "lmarena_fboulnois"
 
 def _rows(root: Path) -> list:
     return list(lmarena_fboulnois.read(root))
-
-
-def _copy(fixture_data: Path, tmp_path: Path) -> Path:
-    shutil.copytree(fixture_data / FOLDER, tmp_path / FOLDER)
-    return tmp_path
 
 
 def _score(ref: str, name: str, value: float, day: date, low: float, high: float, org: str, licence: str | None, extra: dict) -> ScoreRow:
@@ -74,12 +68,6 @@ def test_fixture_rows(fixture_data: Path) -> None:
     ]
 
 
-def _replace(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-
 @pytest.mark.parametrize(
     ("relpath", "old", "new", "line", "field"),
     [
@@ -93,22 +81,17 @@ def _replace(path: Path, old: str, new: str) -> None:
     ],
 )
 def test_bad_input(fixture_data: Path, tmp_path: Path, relpath: str, old: str, new: str, line: int, field: str) -> None:
-    root = _copy(fixture_data, tmp_path)
-    path = root / FOLDER / relpath
-    _replace(path, old, new)
-    with pytest.raises(InputError) as err:
-        _rows(root)
-    assert (err.value.path, err.value.line, err.value.field) == (str(path), line, field)
+    root = copy_source(fixture_data, tmp_path, FOLDER)
+    path = replace_once(root / FOLDER / relpath, old, new, count=None)
+    assert_input_error(lambda: _rows(root), path, line, field)
 
 
 def test_bad_date_in_file_name_is_an_error(fixture_data: Path, tmp_path: Path) -> None:
-    root = _copy(fixture_data, tmp_path)
+    root = copy_source(fixture_data, tmp_path, FOLDER)
     history = root / FOLDER / "history"
     bad = history / "2024.06.31_lmsys.csv"
     (history / "2024.06.19_lmsys.csv").rename(bad)
-    with pytest.raises(InputError) as err:
-        _rows(root)
-    assert (err.value.path, err.value.field) == (str(bad), "file name")
+    assert_input_error(lambda: _rows(root), bad, NOT_CHECKED, "file name")
 
 
 @pytest.mark.shared_data

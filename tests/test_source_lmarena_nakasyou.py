@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
 from collections import Counter
 from datetime import date
 from pathlib import Path
 
 import pytest
+from source_helpers import assert_input_error, copy_source, replace_once
 
-from weightatlas.errors import InputError
 from weightatlas.sources import lmarena_nakasyou
 from weightatlas.sources.base import ScoreRow
 
@@ -41,15 +40,6 @@ def test_fixture_rows(fixture_data: Path) -> None:
     ]
 
 
-def _corrupt(fixture_data: Path, tmp_path: Path, old: str, new: str) -> Path:
-    shutil.copytree(fixture_data / FOLDER, tmp_path / FOLDER)
-    path = tmp_path / FOLDER / "output" / "result.csv"
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-    return path
-
-
 @pytest.mark.parametrize(
     ("old", "new", "line", "field"),
     [
@@ -62,10 +52,9 @@ def _corrupt(fixture_data: Path, tmp_path: Path, old: str, new: str) -> Path:
     ],
 )
 def test_bad_input(fixture_data: Path, tmp_path: Path, old: str, new: str, line: int, field: str) -> None:
-    path = _corrupt(fixture_data, tmp_path, old, new)
-    with pytest.raises(InputError) as err:
-        _rows(tmp_path)
-    assert (err.value.path, err.value.line, err.value.field) == (str(path), line, field)
+    root = copy_source(fixture_data, tmp_path, FOLDER)
+    path = replace_once(root / FOLDER / "output" / "result.csv", old, new, count=None)
+    assert_input_error(lambda: _rows(root), path, line, field)
 
 
 @pytest.mark.shared_data

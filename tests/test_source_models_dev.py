@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-import shutil
 from collections import Counter
 from datetime import date
 from pathlib import Path
 
 import pytest
+from source_helpers import assert_input_error, copy_source, replace_once
 
-from weightatlas.errors import InputError
 from weightatlas.sources import models_dev
 from weightatlas.sources.base import ModelRow, ScoreRow, SkippedRow
 
@@ -50,47 +49,32 @@ def test_fixture_rows(fixture_data: Path) -> None:
 
 @pytest.fixture
 def data_copy(fixture_data: Path, tmp_path: Path) -> Path:
-    shutil.copytree(fixture_data / F, tmp_path / F)
-    return tmp_path
-
-
-def _edit(root: Path, rel: str, old: str, new: str) -> Path:
-    path = root / F / rel
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-    return path
-
-
-def _expect(root: Path, path: Path, line: int | None, field: str | None) -> None:
-    with pytest.raises(InputError) as info:
-        list(models_dev.read(root))
-    assert (info.value.path, info.value.line, info.value.field) == (str(path), line, field)
+    return copy_source(fixture_data, tmp_path, F)
 
 
 def test_bad_release_date(data_copy: Path) -> None:
-    path = _edit(data_copy, "models/anthropic/claude-opus-4-7.toml", '"2026-04-16"', '"April 2026"')
-    _expect(data_copy, path, 3, "release_date")
+    path = replace_once(data_copy / F / "models/anthropic/claude-opus-4-7.toml", '"2026-04-16"', '"April 2026"', count=None)
+    assert_input_error(lambda: models_dev.read(data_copy), path, 3, "release_date")
 
 
 def test_bad_benchmark_date(data_copy: Path) -> None:
-    path = _edit(data_copy, "models/anthropic/claude-opus-4-7.toml", '"2026-05-28"', '"2026-13-01"')
-    _expect(data_copy, path, 14, "date")
+    path = replace_once(data_copy / F / "models/anthropic/claude-opus-4-7.toml", '"2026-05-28"', '"2026-13-01"', count=None)
+    assert_input_error(lambda: models_dev.read(data_copy), path, 14, "date")
 
 
 def test_non_numeric_score(data_copy: Path) -> None:
-    path = _edit(data_copy, "models/alibaba/qwen3-235b-a22b.toml", "score = 21.41", 'score = "21.41%"')
-    _expect(data_copy, path, 24, "score")
+    path = replace_once(data_copy / F / "models/alibaba/qwen3-235b-a22b.toml", "score = 21.41", 'score = "21.41%"', count=None)
+    assert_input_error(lambda: models_dev.read(data_copy), path, 24, "score")
 
 
 def test_score_not_percent(data_copy: Path) -> None:
-    path = _edit(data_copy, "models/sakana/fugu.toml", "score = 95.5", "score = 955")
-    _expect(data_copy, path, 12, "score")
+    path = replace_once(data_copy / F / "models/sakana/fugu.toml", "score = 95.5", "score = 955", count=None)
+    assert_input_error(lambda: models_dev.read(data_copy), path, 12, "score")
 
 
 def test_missing_open_weights(data_copy: Path) -> None:
-    path = _edit(data_copy, "models/sakana/fugu.toml", "open_weights = false\n", "")
-    _expect(data_copy, path, None, "open_weights")
+    path = replace_once(data_copy / F / "models/sakana/fugu.toml", "open_weights = false\n", "", count=None)
+    assert_input_error(lambda: models_dev.read(data_copy), path, None, "open_weights")
 
 
 @pytest.mark.shared_data

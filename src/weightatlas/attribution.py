@@ -32,7 +32,6 @@ world") is data: pass another file to :func:`load_attribution` to change it.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import re
 from dataclasses import dataclass

@@ -163,6 +163,7 @@ class Resolution:
     names: list[NameMatch]
     skipped: Counter[tuple[str, str]]
     conflicts: list[dict[str, str]]
+    refused_merges: list[dict[str, str]] = field(default_factory=list)
 
     def match_stats(self) -> dict[str, dict[str, int]]:
         stats: dict[str, Counter[str]] = defaultdict(Counter)
@@ -228,20 +229,12 @@ def resolve(
                 data_rows.append(row)
 
     # Two unions: by name only, and with the alias table, to tell the two kinds of match apart.
-    by_name, full = _UnionFind(), _UnionFind()
-    for row in data_rows:
-        keys = _row_keys(row)
-        for uf in (by_name, full):
-            for k in keys:
-                uf.find(k)
-            for k in keys[1:]:
-                uf.union(keys[0], k)
-    for alias, model, _line in alias_pairs:
-        full.union(alias, model)
+    by_name, _ = _components(data_rows, priority, [])
+    full, refused = _components(data_rows, priority, alias_pairs)
 
     groups: dict[str, list[ModelRow | ScoreRow]] = defaultdict(list)
     for row in data_rows:
-        groups[full.find(_row_keys(row)[0])].append(row)
+        groups[full.find(_specific_key(row))].append(row)
 
     models: list[ResolvedModel] = []
     model_of_root: dict[str, str] = {}
@@ -254,14 +247,17 @@ def resolve(
         model_of_root[root] = model.model_id
         models.append(model)
 
-    # Version-level release dates (first source in priority order, earliest within it).
+    # Version-level release dates (first source in priority order, earliest within it),
+    # and the date each source row states for itself.
     version_dates: dict[str, tuple[int, date, str]] = {}
+    row_dates: dict[tuple[str, str], date] = {}
     for row in data_rows:
         if isinstance(row, ModelRow) and row.release_date:
             key = _specific_key(row)
             cand = (priority[row.source_id], row.release_date, row.ref)
             if key not in version_dates or cand < version_dates[key]:
                 version_dates[key] = cand
+            row_dates.setdefault((row.source_id, row.ref), row.release_date)
     model_by_id = {m.model_id: m for m in models}
 
     scores: list[ResolvedScore] = []
@@ -271,9 +267,9 @@ def resolve(
         sources_full = {r.source_id for r in group}
         name_sources: dict[str, set[str]] = defaultdict(set)
         for r in group:
-            name_sources[by_name.find(_row_keys(r)[0])].add(r.source_id)
+            name_sources[by_name.find(_specific_key(r))].add(r.source_id)
         for row in group:
-            key = _row_keys(row)[0]
+            key = _specific_key(row)
             own = name_sources[by_name.find(key)]
             if len(own) > 1:
                 status = "matched_name"
@@ -286,7 +282,9 @@ def resolve(
             raw = row.name if isinstance(row, ModelRow) else row.model_name
             names.append(NameMatch(row.source_id, row.ref, "model" if isinstance(row, ModelRow) else "score", raw, key, model_id, status))
             if isinstance(row, ScoreRow):
-                vd = version_dates.get(_specific_key(row))
+                # Most specific date first: the score's own source row, then its version, then the model.
+                vd = version_dates.get(key)
+                own_date = row_dates.get((row.source_id, row.ref)) or (vd[1] if vd else None)
                 scores.append(
                     ResolvedScore(
                         model_id=model_id,
@@ -301,12 +299,47 @@ def resolve(
                         metric_version=row.metric_version,
                         variant=row.variant,
                         raw_model_name=row.model_name,
-                        release_date=vd[1] if vd else model_by_id[model_id].release_date,
+                        release_date=own_date or model_by_id[model_id].release_date,
                     )
                 )
     names.sort(key=lambda n: (priority[n.source_id], n.ref))
     scores.sort(key=lambda s: (s.benchmark, priority[s.source_id], s.snapshot_date, s.ref))
-    return Resolution(models=models, scores=scores, names=names, skipped=skipped, conflicts=conflicts)
+    return Resolution(models=models, scores=scores, names=names, skipped=skipped, conflicts=conflicts, refused_merges=refused)
+
+
+def _components(
+    rows: list[ModelRow | ScoreRow], priority: dict[str, int], alias_pairs: list[tuple[str, str, int]]
+) -> tuple[_UnionFind, list[dict[str, str]]]:
+    """Join name keys into models, never letting a source merge what a higher one keeps apart.
+
+    The curated aliases are applied first, as given. Rows are then added in source
+    priority order; a row that would join two components which both already hold
+    rows of a higher-priority source is not allowed to (Epoch keeps "DeepSeek-V3" and
+    "DeepSeek-V3 (Mar 2025)" apart, so the Benchmarking Hub's grouping of the March
+    version under "DeepSeek-V3" must not merge them). Such a row belongs to the
+    component of its most specific key (its version id) and the refusal is recorded.
+    """
+    uf = _UnionFind()
+    best_priority: dict[str, int] = {}  # component root -> highest priority (lowest number) among its rows
+    for alias, model, _line in alias_pairs:
+        uf.union(alias, model)
+    refused: list[dict[str, str]] = []
+    for row in sorted(rows, key=lambda r: priority[r.source_id]):
+        p = priority[row.source_id]
+        primary = _specific_key(row)
+        for key in _row_keys(row):
+            a, b = uf.find(primary), uf.find(key)
+            if a == b:
+                continue
+            if best_priority.get(a, p) < p and best_priority.get(b, p) < p:
+                refused.append({"ref": row.ref, "source_id": row.source_id, "kept_with": primary, "not_merged_with": key})
+                continue
+            uf.union(a, b)
+            root = uf.find(a)
+            best_priority[root] = min(best_priority.get(a, p), best_priority.get(b, p))
+        root = uf.find(primary)
+        best_priority[root] = min(best_priority.get(root, p), p)
+    return uf, refused
 
 
 def _unique_id(model_id: str, used: set[str]) -> str:

@@ -247,6 +247,7 @@ def _write_tables(
             ),
         },
         "attribution_conflicts": res.conflicts,
+        "refused_merges": res.refused_merges,
     }
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=2, default=_json_default) + "\n", encoding="utf-8")
     return manifest

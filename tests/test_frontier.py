@@ -155,3 +155,17 @@ def test_frontier_never_decreases_and_records_increase(items) -> None:
     assert values == sorted(values)
     recs = [r.score for r in records(obs)]
     assert recs == sorted(set(recs)) and recs[-1] == pytest.approx(max(s for _, s in items), abs=1e-3)
+
+
+def test_time_to_parity_counts_months_until_the_follower_matches() -> None:
+    from weightatlas.indicators.frontier import time_to_parity
+
+    cu = time_to_parity(US, CN, date(2025, 1, 31))
+    by_model = {e.model: e for e in cu.events}
+    # U1 (100, 2023-03-01): first Chinese model >= 100 is C2 on 2023-12-01.
+    assert by_model["U1"].matched_by["model"] == "C2"  # type: ignore[index]
+    assert by_model["U1"].lag_months == round((date(2023, 12, 1) - date(2023, 3, 1)).days / DAYS_PER_MONTH, 2)
+    assert by_model["U1"].status == "matched_later"
+    # U3 (120) and U2 (110) are matched by C4 (125, 2024-09-01).
+    assert by_model["U3"].lag_months == round((date(2024, 9, 1) - date(2024, 6, 1)).days / DAYS_PER_MONTH, 2)
+    assert cu.n_open == 0 and cu.mean_lag_months > 0  # type: ignore[operator]

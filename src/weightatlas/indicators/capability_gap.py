@@ -43,6 +43,7 @@ from weightatlas.indicators.frontier import (
     gaps,
     month_end,
     month_ends,
+    time_to_parity,
 )
 from weightatlas.sources import ADAPTERS
 from weightatlas.sources.base import read_csv
@@ -261,8 +262,7 @@ def _gap_json(points: list[Any]) -> list[dict[str, Any]]:
 
 
 def _catch_up_json(cu: CatchUp) -> dict[str, Any]:
-    d = asdict(cu)
-    return d
+    return asdict(cu)
 
 
 def _start_month(a: list[Obs], b: list[Obs]) -> date | None:
@@ -372,9 +372,7 @@ def _series(
         "frontier": main["frontier"],
         "gap": main["gap"],
         "catch_up": main["catch_up"],
-        "parity": _catch_up_json(
-            catch_up(bloc_groups.get(UNITED_STATES, []), bloc_groups.get(CHINA, []), as_of, window_start=WINDOW_START, with_series=False)
-        ),
+        "parity": _catch_up_json(time_to_parity(bloc_groups.get(UNITED_STATES, []), bloc_groups.get(CHINA, []), as_of, window_start=WINDOW_START)),
     }
     if snaps:
         result["snapshots"] = [_snapshot_json(d, src, mv, rows, blocs) for d, src, mv, rows in snaps]

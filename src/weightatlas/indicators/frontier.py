@@ -26,7 +26,7 @@ from __future__ import annotations
 import calendar
 import statistics
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 DAYS_PER_MONTH = 30.44  # the issue's unit; methods.md's 30.436875 differs by < 0.01%
@@ -202,8 +202,16 @@ def catch_up(
         lag = months_between(rec.release_date, hit.release_date)
         matched = {"model": hit.model, "model_id": hit.model_id, "release_date": hit.release_date.isoformat(), "score": round(hit.score, 4), "ref": hit.ref}
         events.append(CatchUpEvent(**base, matched_by=matched, lag_months=lag, status="behind" if lag > 0 else "lead"))  # type: ignore[arg-type]
+    result = _summarize(events, opens, window_start, delta)
+    if with_series and challenger:
+        start = max(min(o.release_date for o in challenger), window_start or date.min)
+        result.months_behind = months_behind(challenger, reference, month_ends(start, as_of), delta=delta)
+    return result
+
+
+def _summarize(events: list[CatchUpEvent], opens: list[CatchUpEvent], window_start: date | None, delta: float) -> CatchUp:
     lags = [e.lag_months for e in events if e.in_window and e.lag_months is not None]
-    result = CatchUp(
+    return CatchUp(
         events=events,
         open=opens,
         mean_lag_months=round(statistics.fmean(lags), 2) if lags else None,
@@ -216,10 +224,21 @@ def catch_up(
         window_start=window_start.isoformat() if window_start else None,
         delta=delta,
     )
-    if with_series and challenger:
-        start = max(min(o.release_date for o in challenger), window_start or date.min)
-        result.months_behind = months_behind(challenger, reference, month_ends(start, as_of), delta=delta)
-    return result
+
+
+def time_to_parity(leader: Sequence[Obs], follower: Sequence[Obs], as_of: date, *, window_start: date | None = None) -> CatchUp:
+    """The inverse view: for each record of ``leader``, months until ``follower`` first matched it.
+
+    Positive lag: the follower got there later (status "matched_later"); negative: it was
+    there first. Records never matched are open, waiting at least ``as_of - release``.
+    """
+    forward = catch_up(leader, follower, as_of, window_start=window_start, with_series=False)
+    events = [
+        replace(e, lag_months=-e.lag_months if e.lag_months else 0.0, status="matched_later" if (e.lag_months or 0) < 0 else "matched_first")
+        for e in forward.events
+    ]
+    opens = [replace(e, status="not_matched") for e in forward.open]
+    return _summarize(events, opens, window_start, 0.0)
 
 
 def months_behind(challenger: Sequence[Obs], reference: Sequence[Obs], months: Sequence[date], *, delta: float = 0.0) -> list[dict[str, object]]:

@@ -91,6 +91,7 @@ def document(tmp_path_factory: pytest.TempPathFactory) -> dict:
         out,
         adapters=[adapter("test_index", rows_for_index()), adapter("test_vendor", rows_self_reported(), False), adapter("test_arena", rows_arena())],
         model_aliases=[],
+        hub_importers=[],
     )
     with Store.open(out) as store:
         return build_document(store, load_attribution())
@@ -181,7 +182,7 @@ def test_thin_series_are_listed_not_published(tmp_path: Path) -> None:
     (tmp_path / "testdata").mkdir()
     (tmp_path / "testdata" / "dummy.txt").write_text("x")
     rows = [r for r in rows_for_index() if not (isinstance(r, ScoreRow) and r.model_name.startswith("CN-") and r.model_name != "CN-A")]
-    build_snapshot(tmp_path, tmp_path / "snap", adapters=[adapter("test_index", rows)], model_aliases=[])
+    build_snapshot(tmp_path, tmp_path / "snap", adapters=[adapter("test_index", rows)], model_aliases=[], hub_importers=[])
     with Store.open(tmp_path / "snap") as store:
         doc = build_document(store, load_attribution())
     assert "eci" not in doc["indicators"]["capability_gap"]

@@ -13,6 +13,7 @@ from weightatlas.cli import main
 from weightatlas.errors import InputError
 from weightatlas.snapshot import build_snapshot, recover_interrupted_swap
 from weightatlas.sources import ADAPTERS
+from weightatlas.hub.schema import HUB_TABLES
 from weightatlas.store import SCHEMAS, Store
 
 
@@ -31,11 +32,11 @@ def built(data_copy: Path, tmp_path: Path) -> tuple[Path, dict]:
 
 def test_manifest_lists_sources_licences_dates_counts_and_hash(built: tuple[Path, dict]) -> None:
     out, manifest = built
-    assert [s["id"] for s in manifest["sources"]] == list(ADAPTERS)
+    assert [s["id"] for s in manifest["sources"]] == [*ADAPTERS, "hf_family_trees"]
     for s in manifest["sources"]:
         assert s["licence"] and s["snapshot_date"] and len(s["input_sha256"]) == 64
         assert set(s["rows_read"]) == {"models", "scores", "skipped"}
-    assert set(manifest["tables"]) == set(SCHEMAS)
+    assert set(manifest["tables"]) == set(SCHEMAS) | set(HUB_TABLES)
     scores = manifest["tables"]["scores"]
     assert scores["rows"] == sum(scores["by_source"].values())
     assert len(manifest["content_hash"]) == 64

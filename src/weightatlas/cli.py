@@ -151,6 +151,72 @@ def report(snapshot_dir: Path | None, bloc_map: Path | None, out: Path) -> None:
     err.print(f"report written to [bold]{out_path}[/] in {time.perf_counter() - started:.1f} s")
 
 
+@main.command()
+@click.option("--endpoint", default=None, help="Hub base URL (default: $HF_ENDPOINT, else https://huggingface.co). Token from $HF_TOKEN, never logged or stored.")
+@click.option("--db", type=click.Path(path_type=Path, dir_okay=False), default=None, help="DuckDB file to crawl into (default: ~/.local/share/weightatlas/hub.duckdb).")
+@click.option("--pipeline-tag", "pipeline_tags", multiple=True, help="Only repos with this pipeline tag (repeatable: one listing each).")
+@click.option("--author", "authors", multiple=True, help="Only repos of this namespace (repeatable).")
+@click.option("--filter", "filters", multiple=True, help="Hub tag filter, e.g. base_model:Qwen/Qwen2.5-7B (repeatable, ANDed).")
+@click.option("--created-since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="Stop at repos created before this date.")
+@click.option("--max-requests", type=click.IntRange(min=1), default=None, help="Stop cleanly after this many requests (resumable).")
+@click.option("--incremental", is_flag=True, help="Only repos modified since the last complete crawl (sorted by lastModified, stops early).")
+@click.option("--configs", type=click.Choice(["known", "all", "none"]), default="known", show_default=True, help="Fetch config.json for repos of known organisations, all repos, or none.")
+@click.option("--max-rps", type=click.FloatRange(min=0.01), default=None, help="Request budget (requests per second); the server's RateLimit headers are honoured as well.")
+@click.option("--page-size", type=click.IntRange(1, 1000), default=1000, show_default=True, help="Models per listing page (the `limit` parameter).")
+def crawl(
+    endpoint: str | None,
+    db: Path | None,
+    pipeline_tags: tuple[str, ...],
+    authors: tuple[str, ...],
+    filters: tuple[str, ...],
+    created_since: Any,
+    max_requests: int | None,
+    incremental: bool,
+    configs: str,
+    max_rps: float | None,
+    page_size: int,
+) -> None:
+    """Crawl the Hugging Face Hub model listing into a DuckDB file; rerun to resume.
+
+    Example: weightatlas crawl --pipeline-tag text-generation --created-since 2026-01-01 --max-requests 200
+    """
+    from weightatlas.hub.client import GaveUp
+    from weightatlas.hub.crawl import CrawlOptions, crawl as run_crawl, default_db_path
+
+    options = CrawlOptions(
+        db=db or default_db_path(),
+        endpoint=endpoint,
+        pipeline_tags=pipeline_tags,
+        authors=authors,
+        filters=filters,
+        created_since=created_since.date() if created_since else None,
+        max_requests=max_requests,
+        incremental=incremental,
+        configs=configs,  # type: ignore[arg-type]
+        max_rps=max_rps,
+        page_size=page_size,
+    )
+    try:
+        summary = run_crawl(options)
+    except GaveUp as exc:
+        err.print(f"[bold red]stopped:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(3)
+    except WeightatlasError as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(2)
+    verb = "resumed and " if summary.resumed else ""
+    out.print(
+        f"crawl snapshot {summary.snapshot_id} {verb}{summary.status}: {summary.pages:,} pages, {summary.items:,} models read "
+        f"({summary.models_per_second:,.0f}/s), {summary.stored:,} stored, {summary.edges:,} lineage edges, "
+        f"{summary.quarantined:,} quarantined, {summary.requests:,} requests ({summary.retries} retried), "
+        f"{summary.configs_fetched:,} configs, {summary.features:,} feature rows, in {summary.seconds:.1f} s -> {options.db}"
+    )
+    for reason, n in summary.quarantine_reasons.items():
+        out.print(f"  quarantined: {reason}: {n:,}")
+    if summary.status == "stopped":
+        out.print("  stopped at the request budget; run the same command again to continue")
+
+
 def _print_manifest(manifest: dict[str, Any]) -> None:
     out.print(f"[bold]weightatlas snapshot {manifest['snapshot_date']}[/]  content hash {manifest['content_hash']}")
     table = Table(title="sources")

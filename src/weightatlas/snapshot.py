@@ -24,9 +24,12 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import duckdb
+
 from weightatlas import __version__
 from weightatlas.attribution import CURATED_DIR, Attribution, load_attribution
 from weightatlas.errors import InputError
+from weightatlas.hub.schema import HUB_TABLES, ensure_schema
 from weightatlas.progress import track
 from weightatlas.resolve import Resolution, load_model_aliases, resolve
 from weightatlas.sources import load_adapters
@@ -84,9 +87,13 @@ def build_snapshot(
     adapters: list[ModuleType] | None = None,
     attribution: Attribution | None = None,
     model_aliases: list[tuple[str, str, int]] | None = None,
+    hub_importers: list[ModuleType] | None = None,
     on_step: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Read ``data_root`` and replace the snapshot at ``out`` (default: the embedded one).
+
+    ``hub_importers`` (default: the April 2025 family trees) fill the ``hub_*``
+    lineage tables, in the same schema a live crawl writes.
 
     Returns the manifest. Raises :class:`InputError` on bad input, leaving ``out`` as it was.
     """
@@ -107,13 +114,77 @@ def build_snapshot(
     tmp = Path(tempfile.mkdtemp(prefix=".snapshot-new-", dir=out.parent))
     tmp.chmod(0o755)  # mkdtemp makes it private; the snapshot is package data others read
     try:
-        manifest = _write_tables(tmp, adapters, hashes, rows_by_source, resolution, attribution, aliases)
+        step("importing Hub lineage")
+        hub = _write_hub_tables(root, tmp, _default_hub_importers() if hub_importers is None else hub_importers)
+        manifest = _write_tables(tmp, adapters, hashes, rows_by_source, resolution, attribution, aliases, hub)
         _swap_in(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     step(f"snapshot written to {out}")
     return manifest
+
+
+def _default_hub_importers() -> list[ModuleType]:
+    from weightatlas.hub import family_trees
+
+    return [family_trees]
+
+
+_HUB_ORDER = {
+    "crawl_snapshots": "snapshot_id",
+    "hub_models": "id",
+    "hub_downloads": "snapshot_id, model_id",
+    "hub_edges": "child, parent",
+    "quarantine": "snapshot_id, page_no, position, model_id",
+    "hub_features": "repo_id",
+}
+
+
+def _write_hub_tables(root: Path, folder: Path, importers: list[ModuleType]) -> dict[str, Any]:
+    """Import Hub lineage into a scratch DuckDB and write the hub tables as sorted Parquet."""
+    con = duckdb.connect(config={"threads": 2})
+    try:
+        ensure_schema(con)
+        sources, coverage = [], []
+        for importer in importers:
+            info: SourceInfo = importer.SOURCE
+            digest = _sha256_files(source_inputs(root, info), root)
+            trees = importer.import_family_trees(root, con, scratch_dir=folder)
+            coverage.extend(vars(t) for t in trees)
+            sources.append((info, digest))
+        tables = {}
+        for name in HUB_TABLES:
+            path = folder / f"{name}.parquet"
+            con.execute(f"COPY (SELECT * FROM {name} ORDER BY {_HUB_ORDER[name]}) TO '{path}' (FORMAT parquet, COMPRESSION zstd)")
+            rows = con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]  # type: ignore[index]
+            tables[name] = {"rows": rows, "sha256": hashlib.sha256(path.read_bytes()).hexdigest(), "by_source": {}}
+        totals = con.execute(
+            """SELECT (SELECT count(*) FROM hub_models), (SELECT count(*) FROM hub_edges),
+                      (SELECT count(DISTINCT parent) FROM hub_edges), (SELECT count(*) FROM quarantine)"""
+        ).fetchone()
+        relations = dict(con.execute("SELECT relation, count(*) FROM hub_edges GROUP BY 1 ORDER BY 1").fetchall())
+        evidence = dict(con.execute("SELECT evidence, count(*) FROM hub_edges GROUP BY 1 ORDER BY 1").fetchall())
+    finally:
+        con.close()
+    assert totals is not None
+    return {
+        "sources": sources,
+        "tables": tables,
+        "coverage": {
+            "trees": coverage,
+            "models": totals[0],
+            "edges": totals[1],
+            "parents": totals[2],
+            "quarantined": totals[3],
+            "edges_by_relation": relations,
+            "edges_by_evidence": evidence,
+            "note": (
+                "Partial family trees crawled once (April 2025), about 300 repos each, rooted at eight models; "
+                "downloads are 30-day counts at crawl time (no all-time counts). Not a sample of the whole Hub."
+            ),
+        },
+    }
 
 
 def _swap_in(new: Path, target: Path) -> None:
@@ -144,8 +215,10 @@ def _write_tables(
     res: Resolution,
     attribution: Attribution,
     aliases: list[tuple[str, str, int]],
+    hub: dict[str, Any],
 ) -> dict[str, Any]:
-    infos: list[SourceInfo] = [a.SOURCE for a in adapters]
+    infos: list[SourceInfo] = [a.SOURCE for a in adapters] + [info for info, _ in hub["sources"]]
+    hashes = {**hashes, **{info.id: digest for info, digest in hub["sources"]}}
     aliases_of: dict[str, list[str]] = {}
     for alias, org_id in attribution.aliases.items():
         aliases_of.setdefault(org_id, []).append(alias)
@@ -200,7 +273,7 @@ def _write_tables(
         stats["scores_attributed"] = stats.get("scores_attributed", 0) + any(countries[score.model_id])
     sources_meta = []
     for info in infos:
-        rows = rows_by_source[info.id]
+        rows = rows_by_source.get(info.id, [])
         kinds = Counter(type(r).__name__ for r in rows)
         reasons = Counter(reason for (sid, reason), n in res.skipped.items() if sid == info.id for _ in range(n))
         sources_meta.append(
@@ -225,6 +298,9 @@ def _write_tables(
     for stats in match.values():
         total.update({k: v for k, v in stats.items() if k not in {"skipped", "scores_dated", "scores_attributed"}})
     matched = total["matched_name"] + total["matched_alias"]
+    table_meta.update(hub["tables"])
+    for name in HUB_TABLES:
+        content.update(f"{name}:{hub['tables'][name]['sha256']}\n".encode())
     manifest = {
         "weightatlas_version": __version__,
         "snapshot_date": max(i.snapshot_date for i in infos).isoformat(),
@@ -246,6 +322,7 @@ def _write_tables(
                 "reasoning-effort variants); unmatched = known to this source alone"
             ),
         },
+        "hub": hub["coverage"],
         "attribution_conflicts": res.conflicts,
         "refused_merges": res.refused_merges,
     }

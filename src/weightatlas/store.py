@@ -28,6 +28,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from weightatlas.errors import WeightatlasError
+from weightatlas.hub.schema import HUB_TABLES, ensure_schema
 
 SNAPSHOT_DIR = Path(__file__).resolve().parent / "data" / "snapshot"
 MANIFEST = "manifest.json"
@@ -130,7 +131,13 @@ class Store:
     manifest: dict[str, Any]
 
     @classmethod
-    def open(cls, folder: Path | None = None) -> Store:
+    def open(cls, folder: Path | None = None, *, db: Path | None = None) -> Store:
+        """Open a snapshot folder; with ``db``, the ``hub_*`` tables come from a crawled DuckDB file.
+
+        The crawled database is attached read-only, so a crawl may be running on it
+        meanwhile only if DuckDB allows the shared read (it does not while a writer
+        holds the file; the error then says so).
+        """
         folder = Path(folder or SNAPSHOT_DIR)
         manifest_path = folder / MANIFEST
         if not manifest_path.is_file():
@@ -146,6 +153,23 @@ class Store:
                 raise WeightatlasError(f"snapshot at {folder} lacks {path.name}; rebuild it")
             # Tables, not views: the data is small and indicators read it many times.
             con.execute(f"CREATE TABLE {name} AS SELECT * FROM read_parquet(?)", [str(path)])
+        if db is not None:
+            db_path = Path(db)
+            if not db_path.is_file():
+                raise WeightatlasError(f"no crawl database at {db_path}; run `weightatlas crawl --db {db_path}` first")
+            try:
+                con.execute("ATTACH ? AS crawl (READ_ONLY)", [str(db_path)])
+            except duckdb.Error as exc:
+                raise WeightatlasError(f"cannot open crawl database {db_path}: {exc}") from exc
+            for name in HUB_TABLES:
+                con.execute(f"CREATE VIEW {name} AS SELECT * FROM crawl.{name}")
+        else:
+            ensure_schema(con)  # empty hub tables for snapshots without them
+            for name in HUB_TABLES:
+                path = folder / f"{name}.parquet"
+                if path.is_file():
+                    con.execute(f"DROP TABLE {name}")
+                    con.execute(f"CREATE TABLE {name} AS SELECT * FROM read_parquet(?)", [str(path)])
         return cls(con=con, folder=folder, manifest=manifest)
 
     def rows(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:

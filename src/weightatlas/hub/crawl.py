@@ -1,0 +1,399 @@
+"""Resumable, incremental crawls of the Hub's model listing into a DuckDB file.
+
+One run = one *crawl snapshot*. The listing is walked page by page with the
+server's ``rel="next"`` URLs; each page is appended to ``hub_raw`` and the next
+URL is written to ``crawl_checkpoints`` **in the same transaction**, so a process
+killed at any moment (SIGKILL included) loses at most the page in flight. Running
+the same command again finds the unfinished snapshot for the same endpoint and
+query and continues from its checkpoint; ``ingest.finalize`` then merges every
+staged page, deduplicated, into ``hub_models`` / ``hub_edges`` / ``hub_downloads``.
+
+* Full crawls sort by ``createdAt`` (new repos land behind the cursor and do not
+  disturb it; hub-api.md §5). ``--created-since`` stops at that date.
+* ``--incremental`` sorts by ``lastModified`` and stops at the previous complete
+  snapshot's high-water mark (minus a two-day overlap).
+* ``--max-requests`` stops cleanly at a page boundary; the snapshot stays resumable.
+* The next page is fetched in a background thread while the current one is
+  written, so network and database work overlap.
+* ``config.json`` is then fetched, once per (repo, commit sha), for repos of known
+  developer organisations (``configs="all"`` for every repo, ``"none"`` to skip),
+  and architecture features are extracted from it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Literal
+
+import duckdb
+
+from weightatlas.hub.client import LIST_EXPAND, HubClient, Page, RateLimiter
+from weightatlas.hub.ingest import Ingestor, MalformedPage, finalize
+from weightatlas.hub.schema import ensure_schema
+from weightatlas.progress import make_progress
+
+HUB_FLOOR = datetime(2022, 3, 2)  # the Hub's createdAt floor (hub-api.md §8)
+INCREMENTAL_OVERLAP = timedelta(days=2)
+MAX_PAGE_RETRIES = 3  # a page that keeps arriving malformed
+
+
+def default_db_path() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return Path(base) / "weightatlas" / "hub.duckdb"
+
+
+@dataclass
+class CrawlOptions:
+    db: Path
+    endpoint: str | None = None
+    pipeline_tags: tuple[str, ...] = ()
+    authors: tuple[str, ...] = ()
+    filters: tuple[str, ...] = ()
+    created_since: date | None = None
+    max_requests: int | None = None
+    incremental: bool = False
+    configs: Literal["known", "all", "none"] = "known"
+    max_rps: float | None = None
+    page_size: int | None = 1000
+
+    def subqueries(self) -> list[dict[str, Any]]:
+        """One listing per (pipeline tag, author) pair; filters apply to all."""
+        base: dict[str, Any] = {"sort": "lastModified" if self.incremental else "createdAt", "expand": list(LIST_EXPAND)}
+        if self.page_size:
+            base["limit"] = self.page_size
+        if self.filters:
+            base["filter"] = list(self.filters)
+        out = []
+        for tag in self.pipeline_tags or (None,):
+            for author in self.authors or (None,):
+                q = dict(base)
+                if tag:
+                    q["pipeline_tag"] = tag
+                if author:
+                    q["author"] = author
+                out.append(q)
+        return out
+
+    def query_json(self) -> str:
+        """The query identity used to find a resumable snapshot (no token, ever)."""
+        return json.dumps(
+            {
+                "subqueries": self.subqueries(),
+                "created_since": self.created_since.isoformat() if self.created_since else None,
+                "mode": "incremental" if self.incremental else "full",
+            },
+            sort_keys=True,
+        )
+
+
+@dataclass
+class CrawlSummary:
+    snapshot_id: int
+    status: str
+    resumed: bool
+    pages: int = 0
+    items: int = 0
+    stored: int = 0
+    quarantined: int = 0
+    quarantine_reasons: dict[str, int] = field(default_factory=dict)
+    edges: int = 0
+    requests: int = 0
+    retries: int = 0
+    configs_fetched: int = 0
+    features: int = 0
+    seconds: float = 0.0
+    fast_pages: int = 0
+
+    @property
+    def models_per_second(self) -> float:
+        return self.items / self.seconds if self.seconds else 0.0
+
+
+def connect(db: Path) -> duckdb.DuckDBPyConnection:
+    db.parent.mkdir(parents=True, exist_ok=True)
+    # A large checkpoint threshold keeps DuckDB from folding the WAL into the file every
+    # few pages: each page commit stays a WAL append (still durable), and the fold happens
+    # once, at the end. The memory limit keeps a million-model finalize well under 1.5 GB.
+    con = duckdb.connect(
+        str(db),
+        config={"threads": 2, "checkpoint_threshold": "2GB", "memory_limit": "1GB", "temp_directory": str(db.parent / ".wa-duckdb-tmp")},
+    )
+    ensure_schema(con)
+    return con
+
+
+def crawl(
+    options: CrawlOptions,
+    *,
+    client: HubClient | None = None,
+    config_client: HubClient | None = None,
+    is_known_author: Callable[[str], bool] | None = None,
+    now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+    show_progress: bool = True,
+) -> CrawlSummary:
+    """Run (or resume) one crawl snapshot; see the module docstring."""
+    started = now()
+    con = connect(options.db)  # the file lock makes this the only writer, so its scratch files left over are stale
+    scratch_prefix = f".{options.db.name}.page-"
+    for stale in options.db.parent.glob(f"{scratch_prefix}*.json"):
+        stale.unlink(missing_ok=True)
+    client = client or HubClient(endpoint=options.endpoint, limiter=RateLimiter(max_per_second=options.max_rps))
+    try:
+        snapshot_id, resumed = _open_snapshot(con, options, client.endpoint or "", started)
+        summary = CrawlSummary(snapshot_id=snapshot_id, status="running", resumed=resumed)
+        source = f"hub:{client.endpoint}"
+        ingestor = Ingestor(con, snapshot_id, source=source, scratch_dir=options.db.parent, scratch_prefix=scratch_prefix)
+        try:
+            stopped = _walk(con, client, ingestor, options, summary, started, show_progress)
+        finally:
+            ingestor.close()
+            result = finalize(con, snapshot_id, source=source, now=now())
+            summary.stored += result.stored
+            summary.quarantined += result.quarantined
+            summary.edges = result.edges
+            summary.requests = client.requests
+            summary.retries = client.retries
+            _update_snapshot(con, snapshot_id, status="stopped", requests=client.requests)
+        if not stopped and options.configs != "none":
+            cfg_client = config_client or HubClient(endpoint=options.endpoint, limiter=RateLimiter(max_per_second=options.max_rps))
+            budget = None if options.max_requests is None else max(0, options.max_requests - client.requests)
+            fetched, features = fetch_configs(con, cfg_client, mode=options.configs, is_known_author=is_known_author, budget=budget, now=now)
+            summary.configs_fetched, summary.features = fetched, features
+            summary.requests += cfg_client.requests
+            if config_client is None:
+                cfg_client.close()
+        summary.status = "stopped" if stopped else "complete"
+        summary.seconds = (now() - started).total_seconds()
+        reasons = con.execute("SELECT reason, count(*) FROM quarantine WHERE snapshot_id = ? GROUP BY 1 ORDER BY 2 DESC", [snapshot_id]).fetchall()
+        summary.quarantine_reasons = {_reason_class(r): 0 for r, _ in reasons}
+        for r, n in reasons:
+            summary.quarantine_reasons[_reason_class(r)] += n
+        summary.quarantined = sum(n for _, n in reasons)
+        _update_snapshot(con, snapshot_id, status=summary.status, requests=summary.requests - client.requests, finished=now() if not stopped else None)
+        return summary
+    finally:
+        con.close()
+
+
+def _reason_class(reason: str) -> str:
+    # "field 'downloads': expected ..." -> "field 'downloads'"; keeps the summary short.
+    return reason.split(":")[0] if reason.startswith("field") else reason.split(" in tag ")[0].split(" createdAt")[0].split(" lastModified")[0]
+
+
+def _open_snapshot(con: duckdb.DuckDBPyConnection, options: CrawlOptions, endpoint: str, started: datetime) -> tuple[int, bool]:
+    query = options.query_json()
+    row = con.execute(
+        "SELECT snapshot_id FROM crawl_snapshots WHERE endpoint = ? AND query = ? AND status IN ('running', 'stopped') "
+        "ORDER BY snapshot_id DESC LIMIT 1",
+        [endpoint, query],
+    ).fetchone()
+    if row:
+        con.execute("UPDATE crawl_snapshots SET status = 'running' WHERE snapshot_id = ?", [row[0]])
+        return int(row[0]), True
+    high_water = None
+    if options.incremental:
+        prev = con.execute(
+            "SELECT max(last_modified) FROM hub_models WHERE last_seen_snapshot IN "
+            "(SELECT snapshot_id FROM crawl_snapshots WHERE endpoint = ? AND status = 'complete')",
+            [endpoint],
+        ).fetchone()
+        high_water = prev[0] if prev and prev[0] else None
+    next_id = con.execute("SELECT coalesce(max(snapshot_id), 0) + 1 FROM crawl_snapshots").fetchone()[0]  # type: ignore[index]
+    con.execute(
+        "INSERT INTO crawl_snapshots (snapshot_id, started_at, endpoint, query, mode, status, source, high_water) "
+        "VALUES (?, ?, ?, ?, ?, 'running', 'hub-crawl', ?)",
+        [next_id, started.replace(tzinfo=None), endpoint, query, "incremental" if options.incremental else "full", high_water],
+    )
+    return int(next_id), False
+
+
+def _update_snapshot(con: duckdb.DuckDBPyConnection, snapshot_id: int, *, status: str, requests: int = 0, finished: datetime | None = None) -> None:
+    con.execute(
+        "UPDATE crawl_snapshots SET status = ?, finished_at = ?, requests = requests + ?, "
+        "pages = (SELECT coalesce(sum(pages_done), 0) FROM crawl_checkpoints WHERE snapshot_id = ?), "
+        "models = (SELECT count(*) FROM hub_models WHERE last_seen_snapshot = ?), "
+        "quarantined = (SELECT count(*) FROM quarantine WHERE snapshot_id = ?) WHERE snapshot_id = ?",
+        [status, finished.replace(tzinfo=None) if finished else None, requests, snapshot_id, snapshot_id, snapshot_id, snapshot_id],
+    )
+
+
+def _walk(
+    con: duckdb.DuckDBPyConnection,
+    client: HubClient,
+    ingestor: Ingestor,
+    options: CrawlOptions,
+    summary: CrawlSummary,
+    started: datetime,
+    show_progress: bool,
+) -> bool:
+    """Walk every sub-query's listing; returns True if stopped early by the request budget."""
+    snap = summary.snapshot_id
+    high_water = con.execute("SELECT high_water FROM crawl_snapshots WHERE snapshot_id = ?", [snap]).fetchone()[0]  # type: ignore[index]
+    lower = _lower_bound(options, high_water)
+    key_col = '"lastModified"' if options.incremental else '"createdAt"'
+    top = started.replace(tzinfo=None)
+    span = max(1.0, (top - lower).total_seconds())
+    progress = make_progress()
+    if not show_progress:
+        progress.disable = True
+    with progress, ThreadPoolExecutor(max_workers=1, thread_name_prefix="wa-fetch") as pool:
+        task = progress.add_task("crawling the Hub", total=span, unit="models", rate="")
+        for query in options.subqueries():
+            query_key = json.dumps(query, sort_keys=True)
+            row = con.execute(
+                "SELECT next_url, done, pages_done, items_done FROM crawl_checkpoints WHERE snapshot_id = ? AND query_key = ?", [snap, query_key]
+            ).fetchone()
+            if row and row[1]:
+                continue
+            url: str | None = row[0] if row else client.list_url(query)
+            pages_done, items_done = (row[2], row[3]) if row else (0, 0)
+            if row is None:
+                con.execute(
+                    "INSERT INTO crawl_checkpoints VALUES (?, ?, ?, false, 0, 0, ?)",
+                    [snap, query_key, url, datetime.now(timezone.utc).replace(tzinfo=None)],
+                )
+            pending: Future[Page] | None = None
+            while url:
+                if pending is None:
+                    if _budget_spent(client, options):
+                        return True
+                    pending = pool.submit(client.get_page, url)
+                page = pending.result()
+                pending = None
+                staged, page = _stage_with_refetch(ingestor, client, page, pages_done)
+                next_url = page.next_url
+                if next_url and not _budget_spent(client, options):
+                    pending = pool.submit(client.get_page, next_url)  # overlap the next request with this write
+                bounded = options.incremental or options.created_since is not None
+                # The oldest date on the page: needed to stop at a bound; otherwise only for the
+                # progress bar, so read it every tenth page.
+                oldest = None
+                if bounded or pages_done % 10 == 0:
+                    _count, oldest_created, oldest_modified = ingestor.summary()
+                    oldest = oldest_modified if options.incremental else oldest_created
+                reached_bound = bool(bounded and oldest is not None and oldest < lower)
+                if reached_bound:
+                    con.execute(f"DELETE FROM wa_stage WHERE {key_col} < ?", [lower])
+                done = next_url is None or reached_bound
+                con.execute("BEGIN TRANSACTION")
+                n = ingestor.append(pages_done)
+                pages_done += 1
+                items_done += n
+                con.execute(
+                    "UPDATE crawl_checkpoints SET next_url = ?, done = ?, pages_done = ?, items_done = ?, updated_at = ? "
+                    "WHERE snapshot_id = ? AND query_key = ?",
+                    [None if done else next_url, done, pages_done, items_done, datetime.now(timezone.utc).replace(tzinfo=None), snap, query_key],
+                )
+                con.execute("COMMIT")
+                summary.pages += 1
+                summary.items += n
+                summary.fast_pages += ingestor.fast_path
+                if oldest is not None:
+                    progress.update(task, completed=min(span, max(0.0, (top - oldest).total_seconds())))
+                progress.update(task, description=f"crawling the Hub: {summary.pages:,} pages, {summary.items:,} models, {client.retries} retries")
+                if done:
+                    if pending is not None:
+                        pending.cancel()
+                        pending = None
+                    break
+                url = next_url
+        progress.update(task, completed=span)
+    return False
+
+
+def _stage_with_refetch(ingestor: Ingestor, client: HubClient, page: Page, page_no: int) -> tuple[bool, Page]:
+    """Stage a page; a body that looked complete but does not parse is fetched again."""
+    for attempt in range(MAX_PAGE_RETRIES):
+        try:
+            ingestor.stage_bytes(page.body, page_no)
+            return True, page
+        except MalformedPage:
+            if attempt == MAX_PAGE_RETRIES - 1:
+                raise
+            page = client.get_page(page.url)
+    raise AssertionError("unreachable")
+
+
+def _budget_spent(client: HubClient, options: CrawlOptions) -> bool:
+    return options.max_requests is not None and client.requests >= options.max_requests
+
+
+def _lower_bound(options: CrawlOptions, high_water: datetime | None) -> datetime:
+    if options.incremental and high_water:
+        return high_water - INCREMENTAL_OVERLAP
+    if options.created_since:
+        return datetime(options.created_since.year, options.created_since.month, options.created_since.day)
+    return HUB_FLOOR
+
+
+# -- config.json and architecture features -------------------------------------------
+
+
+def fetch_configs(
+    con: duckdb.DuckDBPyConnection,
+    client: HubClient,
+    *,
+    mode: Literal["known", "all"],
+    is_known_author: Callable[[str], bool] | None,
+    budget: int | None,
+    now: Callable[[], datetime],
+) -> tuple[int, int]:
+    """Fetch ``config.json`` once per (repo, sha) and extract features; returns (fetched, features)."""
+    from weightatlas.hub.features import extract_features
+
+    candidates = con.execute(
+        """SELECT m.id, coalesce(m.sha, 'main'), m.author FROM hub_models m
+           LEFT JOIN hub_configs c ON c.repo_id = m.id AND c.sha = coalesce(m.sha, 'main')
+           WHERE c.repo_id IS NULL AND NOT coalesce(m.is_gguf, false)
+           ORDER BY m.downloads DESC NULLS LAST, m.id"""
+    ).fetchall()
+    if mode == "known":
+        known = is_known_author or _known_author_predicate()
+        candidates = [c for c in candidates if c[2] and known(c[2])]
+    fetched = features = 0
+    progress = make_progress()
+    with progress:
+        task = progress.add_task("fetching config.json", total=len(candidates), unit="configs")
+        for repo_id, sha, _author in candidates:
+            if budget is not None and client.requests >= budget:
+                break
+            status, body, _headers = client.get_file(repo_id, "config.json", revision=sha)
+            text = body.decode("utf-8", "replace") if status == 200 else None
+            stamp = now().replace(tzinfo=None)
+            con.execute("INSERT OR REPLACE INTO hub_configs VALUES (?, ?, ?, ?, ?)", [repo_id, sha, status, text, stamp])
+            fetched += 1
+            if text is not None:
+                try:
+                    config = json.loads(text)
+                except ValueError:
+                    config = None
+                if isinstance(config, dict):
+                    _store_features(con, repo_id, sha, extract_features(config, origin="config.json"))
+                    features += 1
+            progress.advance(task)
+    return fetched, features
+
+
+def _store_features(con: duckdb.DuckDBPyConnection, repo_id: str, sha: str, f: Any) -> None:
+    con.execute("DELETE FROM hub_features WHERE repo_id = ?", [repo_id])
+    con.execute(
+        "INSERT INTO hub_features VALUES (?, ?, 'config.json', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            repo_id, sha, f.model_type, f.architecture, f.moe, f.moe_routed_experts, f.moe_active_experts, f.moe_shared_experts,
+            f.fine_grained_moe, f.attention, f.gqa_ratio, f.mla, f.mtp, f.sliding_window, f.hybrid_attention, f.qk_norm,
+            f.rope_scaling_type, f.context_length, f.quant_method, json.dumps(f.provenance, sort_keys=True),
+        ],
+    )
+
+
+def _known_author_predicate() -> Callable[[str], bool]:
+    from weightatlas.attribution import load_attribution
+
+    attribution = load_attribution()
+    return lambda author: attribution.developer_for_namespace(author) is not None

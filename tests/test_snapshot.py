@@ -32,11 +32,11 @@ def built(data_copy: Path, tmp_path: Path) -> tuple[Path, dict]:
 
 def test_manifest_lists_sources_licences_dates_counts_and_hash(built: tuple[Path, dict]) -> None:
     out, manifest = built
-    assert [s["id"] for s in manifest["sources"]] == [*ADAPTERS, "hf_family_trees"]
+    assert [s["id"] for s in manifest["sources"]] == [*ADAPTERS, "hf_family_trees", "atom_tracked_models"]
     for s in manifest["sources"]:
         assert s["licence"] and s["snapshot_date"] and len(s["input_sha256"]) == 64
         assert set(s["rows_read"]) == {"models", "scores", "skipped"}
-    assert set(manifest["tables"]) == set(SCHEMAS) | set(HUB_TABLES)
+    assert set(manifest["tables"]) == set(SCHEMAS) | set(HUB_TABLES) | {"tracked_models"}
     scores = manifest["tables"]["scores"]
     assert scores["rows"] == sum(scores["by_source"].values())
     assert len(manifest["content_hash"]) == 64
@@ -129,3 +129,11 @@ def test_interrupted_swap_is_recovered(built: tuple[Path, dict]) -> None:
     recover_interrupted_swap(out)
     with Store.open(out) as store:
         assert store.manifest["content_hash"] == manifest["content_hash"]
+
+
+def test_tracked_models_list_is_shipped(built: tuple[Path, dict]) -> None:
+    out, manifest = built
+    assert manifest["imports"]["atom_tracked_models"] == {"models": 6, "main": 5, "extra": 1, "namespaces": 5}
+    with Store.open(out) as store:
+        rows = store.rows("SELECT model_id, list FROM tracked_models ORDER BY model_id")
+    assert {"model_id": "Qwen/Qwen2.5-7B", "list": "main"} in rows  # listed twice: the mainline entry wins

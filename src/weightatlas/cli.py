@@ -64,6 +64,15 @@ def blocs_option(func: F) -> F:
     )(func)
 
 
+def db_option(func: F) -> F:
+    return click.option(
+        "--db",
+        type=click.Path(path_type=Path, dir_okay=False),
+        default=None,
+        help="A crawled DuckDB file (weightatlas crawl) for the Hub-based indicators, instead of the embedded family trees.",
+    )(func)
+
+
 @click.group()
 @click.version_option(__version__, prog_name="weightatlas")
 def main() -> None:
@@ -114,17 +123,18 @@ def snapshot_info(snapshot_dir: Path | None, as_json: bool) -> None:
 @main.command()
 @snapshot_option
 @blocs_option
+@db_option
 @click.option("--json", "as_json", is_flag=True, help="Print the full JSON document (the contract the report renders).")
 @click.option("--only", multiple=True, help="Compute only these indicators (repeatable).")
 @reports_errors
-def indicators(snapshot_dir: Path | None, bloc_map: Path | None, as_json: bool, only: tuple[str, ...]) -> None:
+def indicators(snapshot_dir: Path | None, bloc_map: Path | None, db: Path | None, as_json: bool, only: tuple[str, ...]) -> None:
     """Compute the indicators; --json prints the document the report renders.
 
     Example: weightatlas indicators --json > indicators.json
     """
     from weightatlas.api import indicators_document
 
-    doc = indicators_document(snapshot_dir=snapshot_dir, bloc_map=bloc_map, only=list(only) or None)
+    doc = indicators_document(snapshot_dir=snapshot_dir, bloc_map=bloc_map, only=list(only) or None, db=db)
     if as_json:
         click.echo(json.dumps(doc, indent=1, default=str))
     else:
@@ -134,9 +144,10 @@ def indicators(snapshot_dir: Path | None, bloc_map: Path | None, as_json: bool, 
 @main.command()
 @snapshot_option
 @blocs_option
+@db_option
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("weightatlas-report"), show_default=True, help="Folder for index.html and indicators.json.")
 @reports_errors
-def report(snapshot_dir: Path | None, bloc_map: Path | None, out: Path) -> None:
+def report(snapshot_dir: Path | None, bloc_map: Path | None, db: Path | None, out: Path) -> None:
     """Write the self-contained HTML scorecard (works offline, no CDN).
 
     Example: weightatlas report --out weightatlas-report
@@ -144,7 +155,7 @@ def report(snapshot_dir: Path | None, bloc_map: Path | None, out: Path) -> None:
     from weightatlas.api import build_report
 
     started = time.perf_counter()
-    result = build_report(out, snapshot_dir=snapshot_dir, bloc_map=bloc_map)
+    result = build_report(out, snapshot_dir=snapshot_dir, bloc_map=bloc_map, db=db)
     _print_summary(result.document)
     out.mkdir(parents=True, exist_ok=True)
     out_path = result.html_path
@@ -271,6 +282,30 @@ def _print_summary(doc: dict[str, Any]) -> None:
             f"{pop.get('China', 0)}/{pop.get('United States', 0)}",
         )
     out.print(table)
+    _print_hub_summary(doc)
+
+
+def _print_hub_summary(doc: dict[str, Any]) -> None:
+    ind = doc["indicators"]
+    blocs = doc.get("meta", {}).get("bloc_map", {}).get("blocs", [])
+    if "adoption" in ind:
+        table = Table(title=f"Adoption: 30-day download share by bloc ({ind['adoption']['source']})")
+        for col in ("population", "models", *blocs):
+            table.add_column(col, justify="left" if col == "population" else "right")
+        for pop_id, pop in ind["adoption"]["populations"].items():
+            share = pop.get("share_30d") or {}
+            table.add_row(pop_id, str(pop["models"]), *[f"{share['by_bloc'][b]['share']:.1%}" if share else "-" for b in blocs])
+        variant = ind["adoption"]["derivative_share"]["variants"]["all_relations"]
+        table.add_row("derivatives by root", f"{variant['derivatives']:,.0f}", *[f"{(variant['overall'][b]['share'] or 0):.1%}" for b in blocs])
+        out.print(table)
+    if "collaboration" in ind:
+        ai = ind["collaboration"]["authentic_index"]
+        if ai["overall"] is not None:
+            out.print(f"Authentic collaboration index: {ai['overall']:.1%} ({ai['substantive_cross_border']:,.1f} substantive cross-border of {ai['all_by_known_orgs']:,.1f} derivatives by known organisations)")
+    if "regional" in ind and "sovereign" in ind["regional"]:
+        sov = ind["regional"]["sovereign"]
+        parts = ", ".join(f"{o} {v['share']:.0%}" for o, v in sov["by_origin"].items())
+        out.print(f"Sovereign and regional projects ({sov['projects']} versions): base model from {parts}")
 
 
 def _fmt(value: Any) -> str:

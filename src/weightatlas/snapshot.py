@@ -127,8 +127,9 @@ def build_snapshot(
 
 def _default_hub_importers() -> list[ModuleType]:
     from weightatlas.hub import family_trees
+    from weightatlas.sources import atom_tracked
 
-    return [family_trees]
+    return [family_trees, atom_tracked]
 
 
 _HUB_ORDER = {
@@ -142,21 +143,30 @@ _HUB_ORDER = {
 
 
 def _write_hub_tables(root: Path, folder: Path, importers: list[ModuleType]) -> dict[str, Any]:
-    """Import Hub lineage into a scratch DuckDB and write the hub tables as sorted Parquet."""
+    """Run the table importers (Hub lineage, curated lists) into a scratch DuckDB; write sorted Parquet.
+
+    An importer module has ``SOURCE``, ``TABLES`` (tables it adds beyond the shared
+    ``hub_*`` ones), ``DDL``, ``ORDER`` (sort keys for stable Parquet bytes) and
+    ``import_into(root, con, scratch_dir=...) -> coverage dict``.
+    """
     con = duckdb.connect(config={"threads": 2})
     try:
         ensure_schema(con)
-        sources, coverage = [], []
+        sources, coverage, orders = [], {}, dict(_HUB_ORDER)
+        extra_tables: list[str] = []
         for importer in importers:
             info: SourceInfo = importer.SOURCE
             digest = _sha256_files(source_inputs(root, info), root)
-            trees = importer.import_family_trees(root, con, scratch_dir=folder)
-            coverage.extend(vars(t) for t in trees)
+            if importer.DDL:
+                con.execute(importer.DDL)
+            coverage[info.id] = importer.import_into(root, con, scratch_dir=folder)
             sources.append((info, digest))
+            extra_tables += list(importer.TABLES)
+            orders.update(importer.ORDER)
         tables = {}
-        for name in HUB_TABLES:
+        for name in (*HUB_TABLES, *extra_tables):
             path = folder / f"{name}.parquet"
-            con.execute(f"COPY (SELECT * FROM {name} ORDER BY {_HUB_ORDER[name]}) TO '{path}' (FORMAT parquet, COMPRESSION zstd)")
+            con.execute(f"COPY (SELECT * FROM {name} ORDER BY {orders[name]}) TO '{path}' (FORMAT parquet, COMPRESSION zstd)")
             rows = con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]  # type: ignore[index]
             tables[name] = {"rows": rows, "sha256": hashlib.sha256(path.read_bytes()).hexdigest(), "by_source": {}}
         totals = con.execute(
@@ -168,11 +178,13 @@ def _write_hub_tables(root: Path, folder: Path, importers: list[ModuleType]) -> 
     finally:
         con.close()
     assert totals is not None
+    trees = coverage.get("hf_family_trees", {}).get("trees", [])
     return {
         "sources": sources,
         "tables": tables,
+        "imports": {k: v for k, v in coverage.items() if k != "hf_family_trees"},
         "coverage": {
-            "trees": coverage,
+            "trees": trees,
             "models": totals[0],
             "edges": totals[1],
             "parents": totals[2],
@@ -299,8 +311,8 @@ def _write_tables(
         total.update({k: v for k, v in stats.items() if k not in {"skipped", "scores_dated", "scores_attributed"}})
     matched = total["matched_name"] + total["matched_alias"]
     table_meta.update(hub["tables"])
-    for name in HUB_TABLES:
-        content.update(f"{name}:{hub['tables'][name]['sha256']}\n".encode())
+    for name, meta in hub["tables"].items():
+        content.update(f"{name}:{meta['sha256']}\n".encode())
     manifest = {
         "weightatlas_version": __version__,
         "snapshot_date": max(i.snapshot_date for i in infos).isoformat(),
@@ -323,6 +335,7 @@ def _write_tables(
             ),
         },
         "hub": hub["coverage"],
+        "imports": hub["imports"],
         "attribution_conflicts": res.conflicts,
         "refused_merges": res.refused_merges,
     }

@@ -19,6 +19,7 @@ Tables (one row each names its source row in ``ref`` or ``*_ref``):
 from __future__ import annotations
 
 import json
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ import pyarrow.parquet as pq
 
 from weightatlas.errors import WeightatlasError
 from weightatlas.hub.schema import HUB_TABLES, ensure_schema
+from weightatlas.sources.atom_tracked import DDL as TRACKED_DDL
 
 SNAPSHOT_DIR = Path(__file__).resolve().parent / "data" / "snapshot"
 MANIFEST = "manifest.json"
@@ -129,6 +131,7 @@ class Store:
     con: duckdb.DuckDBPyConnection
     folder: Path
     manifest: dict[str, Any]
+    db: Path | None = None  # the crawled database the hub_* tables come from, if any
 
     @classmethod
     def open(cls, folder: Path | None = None, *, db: Path | None = None) -> Store:
@@ -146,7 +149,11 @@ class Store:
                 "`weightatlas snapshot build --from ../shared/data`"
             )
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        con = duckdb.connect(config={"threads": 2})
+        # Bounded memory (spilling to a temp folder) so Hub-scale indicators stay well under 2 GB.
+        con = duckdb.connect(
+            config={"threads": 2, "memory_limit": "1GB", "temp_directory": str(Path(tempfile.gettempdir()) / "weightatlas-duckdb")}
+        )
+        con.execute("SET enable_progress_bar = false")
         for name in SCHEMAS:
             path = folder / f"{name}.parquet"
             if not path.is_file():
@@ -170,7 +177,12 @@ class Store:
                 if path.is_file():
                     con.execute(f"DROP TABLE {name}")
                     con.execute(f"CREATE TABLE {name} AS SELECT * FROM read_parquet(?)", [str(path)])
-        return cls(con=con, folder=folder, manifest=manifest)
+        # Curated lists shipped with the snapshot (e.g. the ATOM population), whatever the hub source.
+        con.execute(TRACKED_DDL)
+        tracked = folder / "tracked_models.parquet"
+        if tracked.is_file():
+            con.execute("INSERT INTO tracked_models SELECT * FROM read_parquet(?)", [str(tracked)])
+        return cls(con=con, folder=folder, manifest=manifest, db=Path(db) if db is not None else None)
 
     def rows(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
         """Run a query and return every row as a dict (results fully fetched)."""

@@ -122,8 +122,14 @@ def connect(db: Path) -> duckdb.DuckDBPyConnection:
     # once, at the end. The memory limit keeps a million-model finalize well under 1.5 GB.
     con = duckdb.connect(
         str(db),
-        config={"threads": 2, "checkpoint_threshold": "2GB", "memory_limit": "1GB", "temp_directory": str(db.parent / ".wa-duckdb-tmp")},
+        config={
+            "threads": 2,
+            "checkpoint_threshold": "2GB",
+            "memory_limit": "1GB",
+            "temp_directory": str(db.parent / ".wa-duckdb-tmp"),
+        },
     )
+    con.execute("SET enable_progress_bar = false")
     ensure_schema(con)
     return con
 

@@ -118,6 +118,17 @@ def _repo_ids(cell: str) -> list[str]:
     return out
 
 
+TABLES: tuple[str, ...] = ()  # writes the shared hub_* tables
+DDL = ""
+ORDER: dict[str, str] = {}
+
+
+def import_into(root: Path, con: duckdb.DuckDBPyConnection, *, scratch_dir: Path | None = None) -> dict[str, Any]:
+    """Importer interface used by the snapshot build: import, and describe the coverage."""
+    trees = import_family_trees(root, con, scratch_dir=scratch_dir)
+    return {"trees": [vars(t) for t in trees]}
+
+
 def import_family_trees(root: Path, con: duckdb.DuckDBPyConnection, *, scratch_dir: Path | None = None) -> list[TreeCoverage]:
     """Import every family-tree CSV under ``root/<folder>`` into ``con`` (hub schema must exist)."""
     folder = root / SOURCE.folder

@@ -8,12 +8,22 @@ snapshot date and caveats: the report and the dashboard only render it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from weightatlas.attribution import Attribution, BlocMap, load_attribution
-from weightatlas.indicators import capability_gap
+from weightatlas.indicators import adoption, capability_gap, collaboration, lineage, regional
 from weightatlas.store import Store
+
+
+@dataclass
+class HubData:
+    """The prepared hub tables (``wa_repos``, ``wa_roots``, ...) and what they cover."""
+
+    source: str
+    snapshots: list[dict[str, Any]]
+    repos: int
+    lineage: dict[str, Any]
 
 
 @dataclass
@@ -22,14 +32,35 @@ class Context:
 
     store: Store
     attribution: Attribution
+    _hub: HubData | None = field(default=None, repr=False)
 
     @property
     def blocs(self) -> BlocMap:
         return self.attribution.blocs
 
+    def hub(self) -> HubData:
+        """Attribute repos and resolve lineage once, for every Hub-based indicator."""
+        if self._hub is None:
+            con = self.store.con
+            lineage.register_namespaces(con, self.attribution)
+            lineage.build_repos(con)
+            stats = lineage.resolve_roots(con)
+            lineage.root_origin_table(con)
+            lineage.child_relations(con)
+            snaps = self.store.rows(
+                "SELECT snapshot_id, started_at::DATE::VARCHAR AS date, mode, status, source FROM crawl_snapshots ORDER BY snapshot_id"
+            )
+            repos = self.store.rows("SELECT count(*) AS n FROM wa_repos")[0]["n"]
+            source = f"crawl database {self.store.db}" if self.store.db else "embedded snapshot (April 2025 Hub family-tree crawls)"
+            self._hub = HubData(source=source, snapshots=snaps, repos=repos, lineage=stats.as_dict())
+        return self._hub
+
 
 REGISTRY: dict[str, Callable[[Context], dict[str, Any]]] = {
     "capability_gap": capability_gap.compute,
+    "adoption": adoption.compute,
+    "collaboration": collaboration.compute,
+    "regional": regional.compute,
 }
 
 

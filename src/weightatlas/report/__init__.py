@@ -22,6 +22,7 @@ import jinja2
 import vl_convert
 
 from weightatlas import __version__
+from weightatlas.indicators import regional
 from weightatlas.report import charts
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -84,6 +85,7 @@ def build_view(document: dict[str, Any]) -> tuple[dict[str, Any], dict[str, dict
         series_views.append(view)
     if overview_rows:
         specs["overview"] = charts.overview_chart(overview_rows)
+    _hub_charts(document, specs)
     manifest = document["snapshot"]
     return (
         {
@@ -93,9 +95,61 @@ def build_view(document: dict[str, Any]) -> tuple[dict[str, Any], dict[str, dict
             "series": series_views,
             "overview_rows": overview_rows,
             "sources": manifest["sources"],
+            "ind": document["indicators"],
+            "blocs": list(document.get("meta", {}).get("bloc_map", {}).get("blocs", [])),
         },
         specs,
     )
+
+
+def _hub_charts(document: dict[str, Any], specs: dict[str, dict[str, Any]]) -> None:
+    """Charts of the adoption, collaboration and regional sections (reshaping only)."""
+    ind = document["indicators"]
+    blocs = list(document.get("meta", {}).get("bloc_map", {}).get("blocs", []))
+
+    def order(name: str) -> int:
+        return blocs.index(name) if name in blocs else len(blocs)
+
+    if "adoption" in ind:
+        rows = []
+        for pop_id, pop in ind["adoption"]["populations"].items():
+            share = pop.get("share_30d")
+            for bloc, cell in (share or {}).get("by_bloc", {}).items():
+                rows.append({"population": pop_id, "bloc": bloc, "share": cell["share"], "value": cell["downloads"], "order": order(bloc)})
+        if rows:
+            specs["adoption-shares"] = charts.share_bars(rows, y="population", title="30-day download share by bloc, per population (repacks excluded)", domain=blocs)
+        variant = ind["adoption"]["derivative_share"]["variants"]["all_relations"]
+        monthly = [dict(r, order=order(r["bloc"])) for r in variant["monthly"] if r["share"]]
+        if monthly:
+            specs["derivative-monthly"] = charts.monthly_share_area(monthly, title="New derivatives by the bloc of their root base model", domain=blocs)
+    if "collaboration" in ind:
+        for kind in ("substantive", "superficial"):
+            grid = ind["collaboration"]["bloc_matrix"].get(kind, {})
+            cells = [{"maker": m, "root": r, "derivatives": v} for m, row in grid.items() for r, v in row.items()]
+            if cells:
+                specs[f"flows-{kind}"] = charts.heatmap(cells, x="root", y="maker", value="derivatives", title=f"{kind.capitalize()} derivatives: maker bloc x root-base bloc")
+        quarterly = [q for q in ind["collaboration"]["authentic_index"]["quarterly"] if q["index"] is not None]
+        if quarterly:
+            specs["authentic-quarterly"] = charts.index_line(quarterly, x="quarter", y="index", title="Authentic collaboration index by quarter")
+    if "regional" in ind and "sovereign" in ind["regional"]:
+        sov = ind["regional"]["sovereign"]
+        domain = [*blocs, regional.OWN_BASE]
+        specs["sovereign-region"] = charts.share_bars(
+            [{"region": r["region"], "bloc": r["origin"], "share": r["share"], "value": r["projects"], "order": domain.index(r["origin"]) if r["origin"] in domain else 99} for r in sov["by_region"]],
+            y="region", title="Sovereign and regional projects: origin of the base model, by region", domain=domain,
+        )
+        specs["sovereign-year"] = charts.share_bars(
+            [{"year": str(r["year"]), "bloc": r["origin"], "share": r["share"], "value": r["projects"], "order": domain.index(r["origin"]) if r["origin"] in domain else 99} for r in sov["by_year"]],
+            y="year", title="Sovereign and regional projects: origin of the base model, by release year", domain=domain,
+        )
+    if "regional" in ind and "language_proxy" in ind["regional"]:
+        rows = [
+            {"region": r["key"], "bloc": b, "share": v, "value": r["weight"], "order": order(b)}
+            for r in ind["regional"]["language_proxy"]["by_region"]
+            for b, v in r["share"].items()
+        ]
+        if rows:
+            specs["language-region"] = charts.share_bars(rows, y="region", title="Derivatives declaring a language: root-base bloc by the language's region", domain=blocs)
 
 
 def _json_for_script(value: Any) -> str:

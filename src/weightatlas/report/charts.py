@@ -18,6 +18,7 @@ BLOC_COLOURS = {
     "Europe": "#2ca02c",
     "Rest of world": "#9467bd",
     "Unknown": "#7f7f7f",
+    "Own base (from scratch or domestic)": "#bcbd22",
 }
 GROUP_COLOURS = ["#d62728", "#1f77b4", "#ff7f0e", "#17becf"]
 WIDTH = "container"
@@ -148,5 +149,62 @@ def overview_chart(rows: list[dict[str, Any]]) -> dict[str, Any]:
             tooltip=["series:N", "month:N", "leader:N", alt.Tooltip("points:Q", format=",.2f"), alt.Tooltip("percent:Q", format=",.2f"), "kind:N"],
         )
         .properties(width=WIDTH, height=max(120, 22 * len(rows)))
+    )
+    return _spec(chart)
+
+
+def share_bars(rows: list[dict[str, Any]], *, y: str, title: str, domain: list[str], height_per_row: int = 26) -> dict[str, Any]:
+    """Horizontal 100% bars: ``rows`` of {y, bloc, share, value} (already computed shares)."""
+    chart = (
+        alt.Chart(alt.Data(values=rows), title=title)
+        .mark_bar()
+        .encode(
+            y=alt.Y(f"{y}:N", sort=None, title=None),
+            x=alt.X("share:Q", stack="normalize", title="share", axis=alt.Axis(format="%")),
+            color=alt.Color("bloc:N", title=None, scale=_colour(domain), legend=alt.Legend(orient="top")),
+            order=alt.Order("order:Q"),
+            tooltip=[f"{y}:N", "bloc:N", alt.Tooltip("share:Q", format=".1%"), alt.Tooltip("value:Q", format=",.1f", title="weight")],
+        )
+        .properties(width=WIDTH, height=max(80, height_per_row * len({r[y] for r in rows})))
+    )
+    return _spec(chart)
+
+
+def monthly_share_area(rows: list[dict[str, Any]], *, title: str, domain: list[str]) -> dict[str, Any]:
+    chart = (
+        alt.Chart(alt.Data(values=rows), title=title)
+        .mark_area()
+        .encode(
+            x=alt.X("month:T", title="creation month of the derivative", axis=alt.Axis(format="%b %Y")),
+            y=alt.Y("share:Q", stack="normalize", title="share of derivatives", axis=alt.Axis(format="%")),
+            color=alt.Color("bloc:N", title="root base from", scale=_colour(domain), legend=alt.Legend(orient="top")),
+            order=alt.Order("order:Q"),
+            tooltip=["month:N", "bloc:N", alt.Tooltip("share:Q", format=".1%"), alt.Tooltip("derivatives:Q", format=",.1f"), alt.Tooltip("month_total:Q", format=",.1f", title="derivatives that month")],
+        )
+        .properties(width=WIDTH, height=220)
+    )
+    return _spec(chart)
+
+
+def heatmap(rows: list[dict[str, Any]], *, x: str, y: str, value: str, title: str) -> dict[str, Any]:
+    base = alt.Chart(alt.Data(values=rows), title=title).encode(
+        x=alt.X(f"{x}:N", title="root base model from"),
+        y=alt.Y(f"{y}:N", title="derivative made in"),
+    )
+    rects = base.mark_rect().encode(color=alt.Color(f"{value}:Q", title="derivatives", scale=alt.Scale(scheme="blues")), tooltip=[f"{y}:N", f"{x}:N", alt.Tooltip(f"{value}:Q", format=",.1f")])
+    text = base.mark_text(fontSize=11).encode(text=alt.Text(f"{value}:Q", format=",.1f"))
+    return _spec((rects + text).properties(width=WIDTH, height=200))
+
+
+def index_line(rows: list[dict[str, Any]], *, x: str, y: str, title: str) -> dict[str, Any]:
+    chart = (
+        alt.Chart(alt.Data(values=rows), title=title)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X(f"{x}:N", title=None),
+            y=alt.Y(f"{y}:Q", title="index", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
+            tooltip=[f"{x}:N", alt.Tooltip(f"{y}:Q", format=".1%"), alt.Tooltip("derivatives:Q", format=",.1f")],
+        )
+        .properties(width=WIDTH, height=180)
     )
     return _spec(chart)

@@ -1,0 +1,178 @@
+"""Benchmark: adoption, collaboration and regional indicators on a 1,000,000-model crawl.
+
+Builds the synthetic crawl database the crawler benchmark uses (a fake Hub of
+1,000,000 models crawled into DuckDB; pages come from the server's disk cache after
+the first run), then times, each in a fresh process so peak RSS is its own:
+
+* **weightatlas**: ``indicators_document(db=..., only=[adoption, collaboration, regional])``
+  — namespace attribution, root resolution over the lineage graph, shares, flows,
+  concentration — all in DuckDB;
+* **naive**: the same derivative-share-by-root-bloc figure computed the way a user
+  would in plain Python: rows fetched into dicts, a memoised recursive walk to the
+  roots per derivative, merges split 1/k, then a per-month tally.
+
+Target (issue 4): the three indicators together in under 20 s and 2 GB on 2 cores.
+
+    python benchmarks/bench_hub_indicators.py [--n 1000000] [--db PATH] [--cache DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def role_indicators(db: str) -> dict:
+    from weightatlas.api import indicators_document
+
+    started = time.perf_counter()
+    doc = indicators_document(db=Path(db), only=["adoption", "collaboration", "regional"])
+    seconds = time.perf_counter() - started
+    variant = doc["indicators"]["adoption"]["derivative_share"]["variants"]["all_relations"]
+    return {
+        "seconds": seconds,
+        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "derivatives": variant["derivatives"],
+        "overall": {b: v["share"] for b, v in variant["overall"].items()},
+        "repos": doc["indicators"]["collaboration"]["population"]["derivatives"],
+        "lineage": doc["indicators"]["collaboration"]["lineage"],
+    }
+
+
+def role_derivatives(db: str) -> dict:
+    """Like for like with the naive path: only the derivative share (with its lineage preparation)."""
+    from weightatlas.api import open_store
+    from weightatlas.attribution import load_attribution
+    from weightatlas.indicators import Context, derivatives
+
+    started = time.perf_counter()
+    with open_store(db=Path(db)) as store:
+        result = derivatives.compute(Context(store=store, attribution=load_attribution()))
+    variant = result["variants"]["all_relations"]
+    return {
+        "seconds": time.perf_counter() - started,
+        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "derivatives": variant["derivatives"],
+        "overall": {b: v["share"] for b, v in variant["overall"].items()},
+    }
+
+
+def role_naive(db: str) -> dict:
+    """Derivative share by root bloc, month by month, in plain Python over fetched rows."""
+    import duckdb
+
+    from weightatlas.attribution import load_attribution
+
+    started = time.perf_counter()
+    attribution = load_attribution()
+    con = duckdb.connect(db, read_only=True)
+    parents: dict[str, list[str]] = {}
+    for child, parent in con.execute("SELECT child, parent FROM hub_edges WHERE child <> parent").fetchall():
+        parents.setdefault(child, []).append(parent)
+    repos = {rid: (downloads, created) for rid, downloads, created in con.execute("SELECT id, downloads, created_at FROM hub_models").fetchall()}
+    tracked = {m.lower() for (m,) in duckdb.connect().execute(f"SELECT model_id FROM read_parquet('{ROOT}/src/weightatlas/data/snapshot/tracked_models.parquet')").fetchall()}
+    memo: dict[str, dict[str, float]] = {}
+
+    def roots(node: str, seen: frozenset[str]) -> dict[str, float]:
+        if node in memo:
+            return memo[node]
+        ps = parents.get(node)
+        if not ps or node.lower() in tracked:
+            return {node: 1.0}
+        out: dict[str, float] = {}
+        for p in ps:
+            if p in seen:
+                continue
+            for r, w in roots(p, seen | {node}).items():
+                out[r] = out.get(r, 0.0) + w / len(ps)
+        memo[node] = out
+        return out
+
+    tally: dict[tuple[str, str], float] = {}
+    sys.setrecursionlimit(10_000)
+    for child, ps in parents.items():
+        downloads, created = repos.get(child, (None, None))
+        if not downloads or downloads <= 5 or created is None:
+            continue
+        month = created.strftime("%Y-%m")
+        for parent in ps:
+            for root, w in roots(parent, frozenset({child})).items():
+                org = attribution.org(root.split("/")[0])
+                bloc = attribution.blocs.bloc(org.country) if org and not org.is_redistributor else "Unknown"
+                key = (month, bloc)
+                tally[key] = tally.get(key, 0.0) + w / len(ps)
+    total = sum(tally.values())
+    by_bloc: dict[str, float] = {}
+    for (_, bloc), w in tally.items():
+        by_bloc[bloc] = by_bloc.get(bloc, 0.0) + w
+    return {
+        "seconds": time.perf_counter() - started,
+        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "derivatives": total,
+        "overall": {b: round(w / total, 4) for b, w in sorted(by_bloc.items())},
+    }
+
+
+def run_role(*args: str) -> dict:
+    proc = subprocess.run([sys.executable, __file__, "--role", *args], cwd=ROOT, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{args[0]} failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def build_db(db: Path, n: int, cache: Path) -> float:
+    from weightatlas.hub.crawl import CrawlOptions, crawl
+    from weightatlas.testing import FakeHubSpec, subprocess_hub
+
+    started = time.perf_counter()
+    with subprocess_hub(FakeHubSpec(n=n, seed=0, page_size=1000, gzip=True, prefetch=True, page_cache_dir=str(cache / str(n)))) as url:
+        crawl(CrawlOptions(db=db, endpoint=url, configs="none"), show_progress=False)
+    return time.perf_counter() - started
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=1_000_000)
+    parser.add_argument("--db", type=Path, default=None, help="reuse this crawl database (built if missing)")
+    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "weightatlas-bench-pages")
+    parser.add_argument("--role", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.role:
+        role, db = args.role
+        roles = {"indicators": role_indicators, "derivatives": role_derivatives, "naive": role_naive}
+        print(json.dumps(roles[role](db)))
+        return 0
+
+    db = args.db or Path(tempfile.gettempdir()) / f"weightatlas-bench-hub-{args.n}.duckdb"
+    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    if not db.exists():
+        seconds = build_db(db, args.n, args.cache)
+        print(f"built the synthetic crawl database ({args.n:,} models) in {seconds:.1f} s: {db}")
+    ours = run_role("indicators", str(db))
+    like = run_role("derivatives", str(db))
+    naive = run_role("naive", str(db))
+    print(
+        f"weightatlas adoption + collaboration + regional: {ours['seconds']:.1f} s, peak RSS {ours['rss_mb']:,.0f} MB; "
+        f"{ours['repos']:,} derivatives, lineage {ours['lineage']}"
+    )
+    print(f"  derivative share by root bloc: {ours['overall']}")
+    print(f"weightatlas derivative share only (attribution + lineage + share): {like['seconds']:.1f} s, peak RSS {like['rss_mb']:,.0f} MB")
+    print(f"naive Python root walk (derivative share only): {naive['seconds']:.1f} s, peak RSS {naive['rss_mb']:,.0f} MB")
+    print(f"  derivative share by root bloc: {naive['overall']} (same as weightatlas: {naive['overall'] == dict(sorted(like['overall'].items()))})")
+    print(f"ratio naive / weightatlas, derivative share like for like: {naive['seconds'] / like['seconds']:.2f}x")
+    ok = ours["seconds"] < 20 and ours["rss_mb"] < 2048
+    print(f"target < 20 s and < 2 GB: {'PASS' if ok else 'FAIL'}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,198 @@
+"""Declarative schemas for the curated tables, with one strict loader.
+
+Each curated CSV in ``data/curated`` that is not loaded by a specialised module
+(attribution, model aliases, config keys) is described here by a
+:class:`TableSpec`: its columns and their kinds, the columns that must be unique
+together, and row-level checks. :func:`load_table` validates a file against its
+spec and returns typed rows; any problem is an :class:`~weightatlas.errors.InputError`
+naming the file, the line and the field. ``weightatlas validate`` runs every spec.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pycountry
+
+from weightatlas.attribution import CURATED_DIR
+from weightatlas.errors import InputError
+from weightatlas.sources.base import read_csv
+
+URL = re.compile(r"https?://[^\s/]+\.[^\s]+$")
+REGIONS = (
+    "Southeast Asia",
+    "South Asia",
+    "Middle East",
+    "Africa",
+    "Latin America",
+    "Central Asia",
+    "Europe",
+    "East Asia",
+    "North America",
+    "Oceania",
+    "Global",
+)
+TODAY_LIMIT = date(2026, 12, 31)
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str  # str, text, date, iso2, url, bool, int, float, enum, list
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    extra_codes: tuple[str, ...] = ()  # non-ISO codes allowed for iso2 columns (EU, INTL, US-XX patterns)
+
+
+Check = Callable[[dict[str, Any]], tuple[str, str] | None]  # row -> (field, message) or None
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    file: str
+    columns: tuple[Column, ...]
+    unique: tuple[str, ...] = ()
+    checks: tuple[Check, ...] = field(default_factory=tuple)
+    min_rows: int = 1
+
+
+def _parse(col: Column, raw: str, path: Path, line: int) -> Any:
+    text = raw.strip()
+    if not text:
+        if col.required:
+            raise InputError(path, "value is required", line=line, field=col.name)
+        return None
+    kind = col.kind
+    try:
+        if kind in ("str", "text"):
+            return text
+        if kind == "date":
+            parsed = date.fromisoformat(text)
+            if not date(1990, 1, 1) <= parsed <= TODAY_LIMIT:
+                raise ValueError(f"date out of range: {text}")
+            return parsed
+        if kind == "iso2":
+            if text in col.extra_codes or re.fullmatch(r"US-[A-Z]{2}", text) and "US-XX" in col.extra_codes:
+                return text
+            if pycountry.countries.get(alpha_2=text) is None:
+                raise ValueError(f"not an ISO 3166-1 alpha-2 code: {text!r}")
+            return text
+        if kind == "url":
+            if not URL.match(text):
+                raise ValueError(f"not an http(s) URL: {text!r}")
+            return text
+        if kind == "bool":
+            if text.lower() not in ("true", "false"):
+                raise ValueError(f"expected true or false, got {text!r}")
+            return text.lower() == "true"
+        if kind == "int":
+            return int(text.replace(",", "").replace("_", ""))
+        if kind == "float":
+            return float(text.replace(",", "").replace("_", ""))
+        if kind == "enum":
+            if text not in col.choices:
+                raise ValueError(f"{text!r} is not one of {', '.join(col.choices)}")
+            return text
+        if kind == "list":
+            items = [p.strip() for p in text.split(";") if p.strip()]
+            bad = [p for p in items if col.choices and p not in col.choices]
+            if bad:
+                raise ValueError(f"{bad[0]!r} is not one of {', '.join(col.choices)}")
+            return items
+    except ValueError as exc:
+        raise InputError(path, str(exc), line=line, field=col.name) from None
+    raise AssertionError(f"unknown column kind {kind}")
+
+
+def load_table(spec: TableSpec, path: Path | None = None) -> list[dict[str, Any]]:
+    """Validate a curated CSV against its spec; return typed rows (each with ``_line``).
+
+    The minimum row count is a coverage requirement of the shipped table, so it is
+    only checked when no other ``path`` is given.
+    """
+    shipped = path is None
+    path = path or CURATED_DIR / spec.file
+    rows: list[dict[str, Any]] = []
+    seen: dict[tuple[Any, ...], int] = {}
+    for line, raw in read_csv(path, tuple(c.name for c in spec.columns)):
+        row: dict[str, Any] = {"_line": line}
+        for col in spec.columns:
+            row[col.name] = _parse(col, raw[col.name], path, line)
+        if spec.unique:
+            key = tuple(str(row[c]).casefold() for c in spec.unique)
+            if key in seen:
+                raise InputError(path, f"duplicate of line {seen[key]} ({', '.join(spec.unique)})", line=line, field=spec.unique[0])
+            seen[key] = line
+        for check in spec.checks:
+            problem = check(row)
+            if problem:
+                raise InputError(path, problem[1], line=line, field=problem[0])
+        rows.append(row)
+    if shipped and len(rows) < spec.min_rows:
+        raise InputError(path, f"expected at least {spec.min_rows} rows, found {len(rows)}")
+    return rows
+
+
+def _scratch_vs_base(row: dict[str, Any]) -> tuple[str, str] | None:
+    if row["from_scratch"] and row["base_model"]:
+        return ("base_model", "a from-scratch project names no base model")
+    if not row["from_scratch"] and not row["base_country"]:
+        return ("base_country", "a project built on a base model needs the base's country")
+    return None
+
+
+SOVEREIGN_PROJECTS = TableSpec(
+    file="sovereign_projects.csv",
+    columns=(
+        Column("project", "str", required=True),
+        Column("country", "iso2", required=True),
+        Column("region", "enum", required=True, choices=REGIONS),
+        Column("organization", "str", required=True),
+        Column("org_id", "str"),
+        Column("release_date", "date", required=True),
+        Column("date_precision", "enum", required=True, choices=("day", "month", "year")),
+        Column("base_model", "str"),
+        Column("base_developer", "str"),
+        Column("base_country", "iso2"),
+        Column("from_scratch", "bool", required=True),
+        Column("hf_repo", "str"),
+        Column("source_url", "url", required=True),
+        Column("note", "text"),
+    ),
+    unique=("project", "release_date"),
+    checks=(_scratch_vs_base,),
+    min_rows=20,
+)
+
+EXTERNAL_USAGE = TableSpec(
+    file="external_usage.csv",
+    columns=(
+        Column("report", "str", required=True),
+        Column("publisher", "str", required=True),
+        Column("published", "date", required=True),
+        Column("period", "str", required=True),
+        Column("country", "iso2", required=True, extra_codes=("WORLD",)),
+        Column("metric", "str", required=True),
+        Column("value", "float", required=True),
+        Column("unit", "str", required=True),
+        Column("source_url", "url", required=True),
+        Column("note", "text"),
+    ),
+    unique=("report", "period", "country", "metric"),
+)
+
+LANGUAGE_REGIONS = TableSpec(
+    file="language_regions.csv",
+    columns=(
+        Column("language", "str", required=True),
+        Column("name", "str", required=True),
+        Column("region", "enum", required=True, choices=REGIONS),
+        Column("source_url", "url", required=True),
+    ),
+    unique=("language",),
+)

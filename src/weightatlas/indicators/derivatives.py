@@ -1,0 +1,106 @@
+"""Derivative share (ATOM style): which bloc's base models new derivatives are built on.
+
+For the derivatives created in month M (Hub ``createdAt``; repos at the Hub's
+2022-03-02 floor date have no usable month and are counted apart) that declare a
+base model: the share whose root base model comes from each bloc. Chains are
+resolved to the root (``lineage.resolve_roots``); a merge's weight is split 1/k
+over its k parents. Only derivatives with more than ``min_downloads`` 30-day
+downloads count (ATOM keeps > 5). Two variants: all relations, and without
+quantisations (repacks are distribution, not development). Weights: one per
+derivative, and a download-weighted variant.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from weightatlas.resolve import name_key
+
+if TYPE_CHECKING:
+    from weightatlas.indicators import Context
+
+MIN_DOWNLOADS = 5
+
+
+def compute(ctx: Context, *, min_downloads: int = MIN_DOWNLOADS) -> dict[str, Any]:
+    ctx.hub()
+    blocs = list(ctx.blocs.blocs)
+    variants = {}
+    for name, extra in (("all_relations", "TRUE"), ("without_quantized", "k.substantive")):
+        variants[name] = _variant(ctx, blocs, extra, min_downloads)
+    counts = ctx.store.rows(
+        f"""SELECT count(*) AS derivatives,
+                   count(*) FILTER (WHERE r.month IS NULL) AS no_usable_month,
+                   count(*) FILTER (WHERE coalesce(r.downloads, 0) <= {min_downloads}) AS below_threshold,
+                   count(*) FILTER (WHERE c.child IS NULL) AS unresolved
+            FROM wa_child_kind k JOIN wa_repos r ON r.id = k.child
+            LEFT JOIN (SELECT DISTINCT child FROM wa_roots) c ON c.child = k.child"""
+    )[0]
+    return {
+        "min_downloads": min_downloads,
+        "merge_rule": "a merge's weight is split equally over its parents (1/k each)",
+        "counting": "each derivative once; roots = first ancestor on the curated base list (ATOM), else the top ancestor",
+        "population": counts,
+        "variants": variants,
+    }
+
+
+def _variant(ctx: Context, blocs: list[str], extra: str, min_downloads: int) -> dict[str, Any]:
+    base = f"""
+        FROM wa_child_kind k JOIN wa_repos r ON r.id = k.child JOIN wa_root_origin o ON o.child = k.child
+        WHERE {extra} AND coalesce(r.downloads, 0) > {min_downloads}
+    """
+    monthly = ctx.store.rows(
+        f"""SELECT r.month, o.root_bloc AS bloc, sum(o.weight) AS w, sum(o.weight * r.downloads) AS wd
+            {base} AND r.month IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2"""
+    )
+    months: dict[str, dict[str, tuple[float, float]]] = {}
+    for row in monthly:
+        months.setdefault(row["month"], {})[row["bloc"]] = (row["w"], row["wd"] or 0.0)
+    series = []
+    for month, by_bloc in sorted(months.items()):
+        total = sum(v[0] for v in by_bloc.values())
+        total_d = sum(v[1] for v in by_bloc.values())
+        for b in blocs:
+            w, wd = by_bloc.get(b, (0.0, 0.0))
+            series.append(
+                {
+                    "month": month,
+                    "bloc": b,
+                    "derivatives": round(w, 3),
+                    "share": round(w / total, 4) if total else None,
+                    "download_weighted_share": round(wd / total_d, 4) if total_d else None,
+                    "month_total": round(total, 3),
+                }
+            )
+    overall_rows = ctx.store.rows(f"SELECT o.root_bloc AS bloc, sum(o.weight) AS w, sum(o.weight * r.downloads) AS wd {base} GROUP BY 1")
+    total = sum(r["w"] for r in overall_rows)
+    total_d = sum(r["wd"] or 0 for r in overall_rows)
+    overall = {
+        b: {
+            "derivatives": round(next((r["w"] for r in overall_rows if r["bloc"] == b), 0.0), 3),
+            "share": round(next((r["w"] for r in overall_rows if r["bloc"] == b), 0.0) / total, 4) if total else None,
+            "download_weighted_share": round(next((r["wd"] or 0 for r in overall_rows if r["bloc"] == b), 0.0) / total_d, 4) if total_d else None,
+        }
+        for b in blocs
+    }
+    top = ctx.store.rows(f"SELECT o.root, o.root_bloc AS bloc, o.root_org AS org, sum(o.weight) AS w {base} GROUP BY 1, 2, 3 ORDER BY w DESC, o.root LIMIT 200")
+    return {
+        "derivatives": round(total, 3),
+        "overall": overall,
+        "monthly": series,
+        "top_roots": [{"root": t["root"], "bloc": t["bloc"], "org": t["org"], "derivatives": round(t["w"], 3), "share": round(t["w"] / total, 4)} for t in top[:15]],
+        "top_families": _families(ctx, top, total),
+    }
+
+
+def _families(ctx: Context, top: list[dict[str, Any]], total: float) -> list[dict[str, Any]]:
+    """Group root models into families with the curated family rules (e.g. every Qwen root under "Qwen")."""
+    attribution = ctx.attribution
+    families: dict[tuple[str, str], float] = {}
+    for t in top:
+        rule = attribution.family(name_key(t["root"].split("/")[-1]))
+        key = (rule.family if rule else t["root"], t["bloc"])
+        families[key] = families.get(key, 0.0) + t["w"]
+    ranked = sorted(families.items(), key=lambda kv: (-kv[1], kv[0]))
+    return [{"family": f, "bloc": b, "derivatives": round(w, 3), "share": round(w / total, 4) if total else None} for (f, b), w in ranked[:10]]

@@ -1,0 +1,219 @@
+"""Hub repos attributed to developers, and derivatives resolved to their root base models.
+
+Shared by the adoption, collaboration and regional indicators. Everything is SQL
+over the ``hub_*`` tables, so it runs the same on the embedded snapshot and on a
+crawled database of millions of repos.
+
+* :func:`register_namespaces` puts the attribution tables into SQL: each Hub
+  namespace (and organisation name) to its developer organisation, attribution
+  country and bloc. Redistributors are flagged; individuals are simply absent
+  (unknown, never guessed).
+* :func:`build_repos` makes ``wa_repos``: one row per repo with its developer
+  country and bloc, a repack flag (GGUF, MLX, ONNX, quantised formats, or a
+  redistributor's upload), downloads and creation month.
+* :func:`resolve_roots` makes ``wa_roots``: for every derivative (a repo with a
+  documented parent), the root base models it descends from and the share of it
+  each root gets. The walk goes up parent links until it reaches a model on the
+  curated base list (the ATOM list) or a model with no parent. A merge with k
+  parents passes 1/k to each (methods.md §4.4 default). Self-references are
+  ignored; a walk that comes back to its start is a cycle; walks longer than
+  ``MAX_DEPTH`` are cut (and counted) rather than followed forever.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from weightatlas.attribution import UNKNOWN, Attribution
+from weightatlas.hub.ingest import QUANT_NAME
+
+MAX_DEPTH = 20
+HUB_FLOOR_SQL = "TIMESTAMP '2022-03-03'"  # createdAt on or before the Hub's floor date is not a real date
+
+
+def register_namespaces(con: duckdb.DuckDBPyConnection, attribution: Attribution) -> None:
+    """Temp table ``wa_ns(ns, org_id, org_name, country, bloc, is_redistributor, org_type)``, ``ns`` lower-cased."""
+    rows: dict[str, str] = {}
+    for alias, org_id in attribution.aliases.items():
+        rows[alias.casefold()] = org_id
+    for org in attribution.organizations.values():
+        rows.setdefault(org.id.casefold(), org.id)
+    orgs = attribution.organizations
+    table = pa.table(
+        {
+            "ns": list(rows),
+            "org_id": list(rows.values()),
+            "org_name": [orgs[o].name for o in rows.values()],
+            "country": [orgs[o].country for o in rows.values()],
+            "bloc": [attribution.blocs.bloc(orgs[o].country) for o in rows.values()],
+            "is_redistributor": [orgs[o].is_redistributor for o in rows.values()],
+            "org_type": [orgs[o].org_type for o in rows.values()],
+        }
+    )
+    con.register("wa_ns_arrow", table)
+    con.execute("CREATE OR REPLACE TEMP TABLE wa_ns AS SELECT * FROM wa_ns_arrow")
+    con.unregister("wa_ns_arrow")
+
+
+# A repack: a GGUF/MLX/ONNX file set, a quantised derivative, or a redistributor's upload.
+# A base model released in a low precision by its developer (DeepSeek-V3's native FP8
+# weights carry a quantization_config) is not a repack, hence "and it has a parent".
+REPACK_SQL = f"""(
+    coalesce(m.is_gguf, false)
+    OR list_contains(m.tags, 'mlx') OR list_contains(m.tags, 'onnx')
+    OR coalesce(m.library_name, '') IN ('mlx', 'gguf', 'onnx')
+    OR (m.quant_method IS NOT NULL AND m.id IN (SELECT child FROM hub_edges))
+    OR regexp_matches(m.id, '{QUANT_NAME}')
+    OR coalesce(n.is_redistributor, false)
+)"""
+
+
+def build_repos(con: duckdb.DuckDBPyConnection) -> None:
+    """Temp table ``wa_repos``: one row per repo with developer attribution and a repack flag."""
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE wa_repos AS
+        SELECT m.id, m.author,
+               CASE WHEN coalesce(n.is_redistributor, false) THEN NULL ELSE n.org_id END AS org_id,
+               CASE WHEN coalesce(n.is_redistributor, false) THEN NULL ELSE n.org_name END AS org_name,
+               CASE WHEN coalesce(n.is_redistributor, false) THEN NULL ELSE n.country END AS country,
+               CASE WHEN coalesce(n.is_redistributor, false) OR n.country IS NULL THEN '{UNKNOWN}' ELSE n.bloc END AS bloc,
+               coalesce(n.is_redistributor, false) AS by_redistributor,
+               {REPACK_SQL} AS is_repack,
+               m.downloads, m.downloads_all_time, m.created_at,
+               CASE WHEN m.created_at > {HUB_FLOOR_SQL} THEN strftime(m.created_at, '%Y-%m') END AS month,
+               m.languages
+        FROM hub_models m LEFT JOIN wa_ns n ON n.ns = lower(m.author)
+        """
+    )
+
+
+@dataclass
+class LineageStats:
+    derivatives: int
+    edges: int
+    self_references: int
+    dangling_parents: int  # parents named by an edge but absent from the data (deleted, renamed, private, not crawled)
+    merges: int
+    max_parents: int
+    cycles: int
+    depth_capped: int
+    max_depth: int
+    stopped_at_curated: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(vars(self))
+
+
+def resolve_roots(con: duckdb.DuckDBPyConnection, *, max_depth: int = MAX_DEPTH) -> LineageStats:
+    """Temp table ``wa_roots(child, root, weight)``: weights of each derivative's roots sum to 1.
+
+    Children whose every walk ends in a cycle get no row (counted in ``cycles``).
+    """
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE wa_edges AS
+        SELECT child, parent, relation, count(*) OVER (PARTITION BY child) AS k
+        FROM (SELECT child, parent, min(relation) AS relation FROM hub_edges WHERE child <> parent GROUP BY child, parent)
+        """
+    )
+    con.execute("CREATE OR REPLACE TEMP TABLE wa_stop AS SELECT DISTINCT lower(model_id) AS id FROM tracked_models")
+    # Walk state: (child, node reached, weight carried, depth); a node is final when it has no
+    # parent, is on the curated base list, or the walk came back to the child (cycle).
+    con.execute("CREATE OR REPLACE TEMP TABLE wa_walk AS SELECT child, parent AS node, 1.0 / k AS weight, 1 AS depth FROM wa_edges")
+    con.execute("CREATE OR REPLACE TEMP TABLE wa_done (child VARCHAR, node VARCHAR, weight DOUBLE, depth INTEGER, ending VARCHAR)")
+    depth = 1
+    while True:
+        con.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE wa_step AS
+            SELECT w.*,
+                   CASE WHEN w.node = w.child THEN 'cycle'
+                        WHEN lower(w.node) IN (SELECT id FROM wa_stop) THEN 'curated'
+                        WHEN w.node NOT IN (SELECT child FROM wa_edges) THEN 'top'
+                        END AS ending
+            FROM wa_walk w
+            """
+        )
+        con.execute("INSERT INTO wa_done SELECT child, node, weight, depth, ending FROM wa_step WHERE ending IS NOT NULL")
+        remaining = con.execute("SELECT count(*) FROM wa_step WHERE ending IS NULL").fetchone()[0]  # type: ignore[index]
+        if not remaining:
+            break
+        if depth >= max_depth:
+            con.execute("INSERT INTO wa_done SELECT child, node, weight, depth, 'capped' FROM wa_step WHERE ending IS NULL")
+            break
+        con.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE wa_walk AS
+            SELECT s.child, e.parent AS node, s.weight / e.k AS weight, s.depth + 1 AS depth
+            FROM wa_step s JOIN wa_edges e ON e.child = s.node
+            WHERE s.ending IS NULL
+            """
+        )
+        depth += 1
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE wa_roots AS
+        SELECT child, node AS root, sum(weight) / sum(sum(weight)) OVER (PARTITION BY child) AS weight
+        FROM wa_done WHERE ending IN ('top', 'curated')
+        GROUP BY child, node
+        """
+    )
+    row = con.execute(
+        """
+        SELECT (SELECT count(DISTINCT child) FROM wa_edges),
+               (SELECT count(*) FROM wa_edges),
+               (SELECT count(*) FROM hub_edges WHERE child = parent),
+               (SELECT count(DISTINCT parent) FROM wa_edges WHERE parent NOT IN (SELECT id FROM hub_models)),
+               (SELECT count(DISTINCT child) FROM wa_edges WHERE k > 1),
+               (SELECT coalesce(max(k), 0) FROM wa_edges),
+               (SELECT count(DISTINCT child) FROM wa_done WHERE ending = 'cycle'),
+               (SELECT count(DISTINCT child) FROM wa_done WHERE ending = 'capped'),
+               (SELECT coalesce(max(depth), 0) FROM wa_done),
+               (SELECT count(DISTINCT child) FROM wa_done WHERE ending = 'curated')
+        """
+    ).fetchone()
+    assert row is not None
+    return LineageStats(*row)
+
+
+def root_origin_table(con: duckdb.DuckDBPyConnection) -> None:
+    """Temp table ``wa_root_origin(child, root, weight, root_country, root_bloc, root_org)``."""
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE wa_root_origin AS
+        SELECT r.child, r.root, r.weight,
+               CASE WHEN coalesce(n.is_redistributor, false) THEN NULL ELSE n.country END AS root_country,
+               CASE WHEN coalesce(n.is_redistributor, false) OR n.country IS NULL THEN '{UNKNOWN}' ELSE n.bloc END AS root_bloc,
+               CASE WHEN coalesce(n.is_redistributor, false) THEN NULL ELSE n.org_name END AS root_org
+        FROM wa_roots r LEFT JOIN wa_ns n ON n.ns = lower(split_part(r.root, '/', 1))
+        """
+    )
+
+
+def child_relations(con: duckdb.DuckDBPyConnection) -> None:
+    """Temp table ``wa_child_kind(child, relation, substantive)``: what kind of derivative each child is.
+
+    Substantive: fine-tunes, adapters, merges (continued pre-training is labelled a
+    fine-tune on the Hub). Superficial: quantisations and format repacks, and anything a
+    redistributor uploads (a re-upload is distribution, not development).
+    """
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE wa_child_kind AS
+        SELECT e.child,
+               CASE WHEN bool_or(e.relation = 'quantized') OR coalesce(any_value(r.is_repack), false) THEN 'quantized'
+                    WHEN bool_or(e.relation = 'merge') THEN 'merge'
+                    WHEN bool_or(e.relation = 'adapter') THEN 'adapter'
+                    ELSE 'finetune' END AS relation
+        FROM wa_edges e LEFT JOIN wa_repos r ON r.id = e.child
+        GROUP BY e.child
+        """
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE wa_child_kind AS SELECT *, relation <> 'quantized' AS substantive FROM wa_child_kind"
+    )

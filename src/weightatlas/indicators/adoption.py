@@ -107,7 +107,7 @@ def _population(ctx: Context, definition: str, where: str, blocs: list[str]) -> 
 def _root_population(ctx: Context, blocs: list[str]) -> dict[str, Any]:
     # Base models (no parent) count for their own developer; derivatives for their roots' developers.
     rows = ctx.store.rows(
-        f"""
+        """
         WITH attributed AS (
             SELECT r.id, r.is_repack, r.downloads, r.downloads_all_time, coalesce(o.root_bloc, r.bloc) AS bloc, coalesce(o.weight, 1.0) AS w
             FROM wa_repos r LEFT JOIN wa_root_origin o ON o.child = r.id

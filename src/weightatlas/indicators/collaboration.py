@@ -56,7 +56,7 @@ def compute(ctx: Context) -> dict[str, Any]:
         f"""WITH totals AS (SELECT r.bloc, sum(o.weight) AS total {_FLOWS} WHERE {known} GROUP BY 1)
             SELECT r.bloc AS maker_bloc, o.root_bloc, round(sum(o.weight), 3) AS substantive_cross_border, any_value(t.total) AS all_by_known_orgs
             {_FLOWS} JOIN totals t ON t.bloc = r.bloc WHERE {known} AND {cross}
-            GROUP BY 1, 2 ORDER BY 3 DESC"""
+            GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2"""
     )
     for p in pairs:
         p["index"] = round(p["substantive_cross_border"] / p["all_by_known_orgs"], 4) if p["all_by_known_orgs"] else None

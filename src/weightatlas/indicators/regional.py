@@ -146,7 +146,7 @@ def language_proxy(ctx: Context) -> dict[str, Any]:
 
 def _shares(groups: dict[str, dict[str, float]], ctx: Context, extra: dict[str, dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     out = []
-    for key, by_bloc in sorted(groups.items(), key=lambda kv: -sum(kv[1].values())):
+    for key, by_bloc in sorted(groups.items(), key=lambda kv: (-round(sum(kv[1].values()), 9), kv[0])):
         total = sum(by_bloc.values())
         entry: dict[str, Any] = {"key": key, "weight": round(total, 3)}
         entry["share"] = {b: round(by_bloc.get(b, 0.0) / total, 4) for b in ctx.blocs.blocs if by_bloc.get(b)}

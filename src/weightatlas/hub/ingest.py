@@ -62,7 +62,8 @@ STAGING: dict[str, str] = {
 }
 _ARROW = {"VARCHAR": pa.string(), "TIMESTAMP": pa.timestamp("us"), "BIGINT": pa.int64(), "DOUBLE": pa.float64(), "VARCHAR[]": pa.list_(pa.string()), "JSON": pa.string()}
 MAX_COUNT = 10**12  # no repo has a trillion downloads; larger values are corrupt
-QUANT_NAME = r"(?i)(-gguf|-awq|-gptq|-mlx|-exl2|-fp8|-bnb|-int4|-int8|-[2-8]bit|-[2-8]-?bit|\.gguf$)"
+# Repack names (hub-api.md §10.5.2): quantised formats and low-precision re-exports.
+QUANT_NAME = r"(?i)(-gguf|-awq|-gptq|-mlx|-exl2|-fp8|-fp4|-nvfp4|-mxfp4|-w4a16|-w8a8|-bnb|-int4|-int8|-[2-8]bit|-[2-8]-?bit|\.gguf$)"
 
 
 class MalformedPage(WeightatlasError):

@@ -27,7 +27,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 # Piped output (CI logs, `| less`) gets a fixed, readable width instead of Rich's 80 columns.
 out = Console(width=None if sys.stdout.isatty() else 132)
 err = Console(stderr=True)
-SHORT_BLOC = {"United States": "US", "China": "CN"}
+SHORT_BLOC = {"United States": "US", "China": "CN", "Europe": "EU", "Rest of world": "RoW"}
 
 
 def reports_errors(func: F) -> F:
@@ -228,6 +228,28 @@ def crawl(
         out.print("  stopped at the request budget; run the same command again to continue")
 
 
+@main.command()
+@click.option("--curated", "folder", type=click.Path(path_type=Path, file_okay=False, exists=True), default=None, help="Folder of curated tables to check (default: the package's data/curated).")
+def validate(folder: Path | None) -> None:
+    """Check every curated table: schema, dates, URLs, codes, duplicates, references.
+
+    Example: weightatlas validate
+    """
+    from weightatlas.validate import validate_all
+
+    results = validate_all(folder)
+    for r in results:
+        if r.ok:
+            out.print(f"[green]ok[/]    {r.file}" + (f" ({r.rows} rows)" if r.rows is not None else ""))
+        else:
+            out.print(f"[bold red]error[/] {r.error}", highlight=False, soft_wrap=True)
+    bad = sum(not r.ok for r in results)
+    if bad:
+        err.print(f"[bold red]{bad} table{'s' if bad > 1 else ''} failed validation[/]")
+        sys.exit(2)
+    out.print(f"all {len(results)} curated tables valid")
+
+
 def _print_manifest(manifest: dict[str, Any]) -> None:
     out.print(f"[bold]weightatlas snapshot {manifest['snapshot_date']}[/]  content hash {manifest['content_hash']}")
     table = Table(title="sources")
@@ -306,6 +328,32 @@ def _print_hub_summary(doc: dict[str, Any]) -> None:
         sov = ind["regional"]["sovereign"]
         parts = ", ".join(f"{o} {v['share']:.0%}" for o, v in sov["by_origin"].items())
         out.print(f"Sovereign and regional projects ({sov['projects']} versions): base model from {parts}")
+    _print_claims_summary(ind)
+
+
+def _print_claims_summary(ind: dict[str, Any]) -> None:
+    if "diffusion" in ind:
+        diff = ind["diffusion"]
+        table = Table(title=f"Architecture diffusion ({diff['population']['releases']} releases): originator and first adopter per bloc, lag in months")
+        for col in ("feature", "originator", "bloc", "first adopters (lag months)"):
+            table.add_column(col)
+        for f in diff["features"]:
+            origin = f["originator"]
+            if origin is None:
+                continue
+            adopters = ", ".join(f"{SHORT_BLOC.get(b, b)} {a['lag_months']:.1f}" for b, a in f["first_adopters"].items())
+            table.add_row(f["feature"], origin["model"], SHORT_BLOC.get(origin["bloc"], origin["bloc"]), adopters or "-")
+        out.print(table)
+        counts = diff["direction"]["counts"]
+        out.print("Direction: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in counts.items()))
+    if "efficiency" in ind:
+        eff = ind["efficiency"]
+        fit = eff["pooled_fit"]
+        if fit:
+            parts = ", ".join(
+                f"{SHORT_BLOC.get(b, b)} {r['mean_residual_eci']:+.1f} (n={r['models']})" for b, r in eff["efficiency_residual"].items() if r
+            )
+            out.print(f"Compute efficiency: ECI per 10x training FLOP {fit['eci_per_oom']:.1f} (R² {fit['r2']:.2f}, {fit['models']} models); mean residual ECI {parts}")
 
 
 def _fmt(value: Any) -> str:

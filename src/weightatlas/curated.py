@@ -196,3 +196,115 @@ LANGUAGE_REGIONS = TableSpec(
     ),
     unique=("language",),
 )
+
+
+def _known_org(column: str, *, required: bool = True) -> Check:
+    """Row check: the column names an organisation id from organizations.csv."""
+
+    def check(row: dict[str, Any]) -> tuple[str, str] | None:
+        from weightatlas.attribution import load_organizations
+
+        value = row.get(column)
+        if not value:
+            return (column, "an organisation id is required") if required else None
+        ids = _org_ids(load_organizations)
+        if value not in ids:
+            return (column, f"unknown organisation id {value!r} (not in organizations.csv)")
+        return None
+
+    return check
+
+
+_ORG_IDS: set[str] | None = None
+
+
+def _org_ids(loader: Callable[[Path], dict[str, Any]]) -> set[str]:
+    global _ORG_IDS
+    if _ORG_IDS is None:
+        _ORG_IDS = set(loader(CURATED_DIR / "organizations.csv"))
+    return _ORG_IDS
+
+
+def _mla_has_no_gqa_ratio(row: dict[str, Any]) -> tuple[str, str] | None:
+    if row["mla"] and row["gqa_ratio"] not in (None, 1.0) and row["attention"] == "MLA":
+        return ("gqa_ratio", "an MLA model has no GQA ratio")
+    if row["attention"] == "MLA" and row["mla"] is False:
+        return ("mla", "attention is MLA but mla is false")
+    return None
+
+
+ARCHITECTURE_FACTS = TableSpec(
+    file="architecture_facts.csv",
+    columns=(
+        Column("model", "str", required=True),
+        Column("hf_repo", "str"),
+        Column("org_id", "str", required=True),
+        Column("release_date", "date", required=True),
+        Column("moe", "bool"),
+        Column("routed_experts", "int"),
+        Column("active_experts", "int"),
+        Column("shared_experts", "int"),
+        Column("fine_grained_moe", "bool"),
+        Column("mla", "bool"),
+        Column("mtp", "bool"),
+        Column("attention", "enum", choices=("MLA", "GQA", "MQA", "MHA")),
+        Column("gqa_ratio", "float"),
+        Column("sliding_window", "int"),
+        Column("hybrid_attention", "enum", choices=("none", "linear", "ssm", "sliding+global", "sparse")),
+        Column("qk_norm", "bool"),
+        Column("rope_scaling", "enum", choices=("none", "linear", "dynamic", "yarn", "longrope", "llama3", "ntk", "mrope")),
+        Column("context_length", "int"),
+        Column("aux_loss_free", "bool"),
+        Column("source_url", "url", required=True),
+        Column("source_kind", "enum", required=True, choices=("config", "card", "paper", "report")),
+        Column("note", "text"),
+    ),
+    unique=("model",),
+    checks=(_known_org("org_id"), _mla_has_no_gqa_ratio),
+    min_rows=80,
+)
+
+TRAINING_BUDGETS = TableSpec(
+    file="training_budgets.csv",
+    columns=(
+        Column("model", "str", required=True),
+        Column("org_id", "str", required=True),
+        Column("release_date", "date", required=True),
+        Column("gpu_type", "str"),
+        Column("gpu_count", "int"),
+        Column("gpu_hours", "float"),
+        Column("training_tokens", "float"),
+        Column("stated_cost_usd", "float"),
+        Column("training_compute_flop", "float"),
+        Column("disclosure", "enum", required=True, choices=("self-reported", "third-party estimate")),
+        Column("source_url", "url", required=True),
+        Column("note", "text"),
+    ),
+    unique=("model",),
+    checks=(_known_org("org_id"),),
+    min_rows=20,
+)
+
+ARCHITECTURE_CLASSES = TableSpec(
+    file="architecture_classes.csv",
+    columns=(
+        Column("architecture", "str", required=True),
+        Column("org_id", "str", required=True),
+        Column("model_type", "str", required=True),
+        Column("source_url", "url", required=True),
+        Column("note", "text"),
+    ),
+    unique=("architecture",),
+    checks=(_known_org("org_id"),),
+)
+
+
+# Every table ``weightatlas validate`` checks through this module (policy events join in issue 6).
+ALL_SPECS: tuple[TableSpec, ...] = (
+    SOVEREIGN_PROJECTS,
+    EXTERNAL_USAGE,
+    LANGUAGE_REGIONS,
+    ARCHITECTURE_FACTS,
+    TRAINING_BUDGETS,
+    ARCHITECTURE_CLASSES,
+)

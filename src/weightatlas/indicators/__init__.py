@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from weightatlas.attribution import Attribution, BlocMap, load_attribution
-from weightatlas.indicators import adoption, capability_gap, collaboration, lineage, regional
+from weightatlas.indicators import adoption, capability_gap, collaboration, diffusion, efficiency, lineage, regional
 from weightatlas.store import Store
 
 
@@ -61,6 +61,8 @@ REGISTRY: dict[str, Callable[[Context], dict[str, Any]]] = {
     "adoption": adoption.compute,
     "collaboration": collaboration.compute,
     "regional": regional.compute,
+    "diffusion": diffusion.compute,
+    "efficiency": efficiency.compute,
 }
 
 

@@ -24,13 +24,16 @@ vs US closed. A series is published when both China and the US have at least
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from weightatlas.attribution import CHINA, CURATED_DIR, UNITED_STATES, UNKNOWN
+from weightatlas.errors import InputError
 from weightatlas.indicators.frontier import (
     DAYS_PER_MONTH,
     CatchUp,
@@ -111,11 +114,22 @@ CUTS = (
 )
 
 
-def load_benchmarks() -> dict[str, Benchmark]:
-    path = CURATED_DIR / "benchmarks.csv"
+def load_benchmarks(path: Path | None = None) -> dict[str, Benchmark]:
+    """The tracked benchmarks (``benchmarks.csv``), validated."""
+    path = path or CURATED_DIR / "benchmarks.csv"
     cols = ("id", "name", "unit", "comparison", "min_models_per_bloc", "description", "url")
     out = {}
-    for _line, row in read_csv(path, cols):
+    for line, row in read_csv(path, cols):
+        if not re.fullmatch(r"[a-z0-9_]+", row["id"]):
+            raise InputError(path, f"id must be lower-case letters, digits and _, got {row['id']!r}", line=line, field="id")
+        if row["id"] in out:
+            raise InputError(path, f"duplicate benchmark id {row['id']!r}", line=line, field="id")
+        if row["comparison"] not in ("release", "snapshot"):
+            raise InputError(path, f"comparison must be release or snapshot, got {row['comparison']!r}", line=line, field="comparison")
+        if not row["min_models_per_bloc"].isdigit():
+            raise InputError(path, f"not a whole number: {row['min_models_per_bloc']!r}", line=line, field="min_models_per_bloc")
+        if not row["url"].startswith(("http://", "https://")):
+            raise InputError(path, f"not an http(s) URL: {row['url']!r}", line=line, field="url")
         out[row["id"]] = Benchmark(
             row["id"], row["name"], row["unit"], row["comparison"], int(row["min_models_per_bloc"]), row["description"], row["url"],
             row.get("primary_source") or None,

@@ -86,6 +86,7 @@ def build_view(document: dict[str, Any]) -> tuple[dict[str, Any], dict[str, dict
     if overview_rows:
         specs["overview"] = charts.overview_chart(overview_rows)
     _hub_charts(document, specs)
+    _diffusion_charts(document, specs)
     manifest = document["snapshot"]
     return (
         {
@@ -150,6 +151,39 @@ def _hub_charts(document: dict[str, Any], specs: dict[str, dict[str, Any]]) -> N
         ]
         if rows:
             specs["language-region"] = charts.share_bars(rows, y="region", title="Derivatives declaring a language: root-base bloc by the language's region", domain=blocs)
+
+
+def _diffusion_charts(document: dict[str, Any], specs: dict[str, dict[str, Any]]) -> None:
+    ind = document["indicators"]
+    blocs = list(document.get("meta", {}).get("bloc_map", {}).get("blocs", []))
+    if "diffusion" in ind:
+        rows = []
+        for f in ind["diffusion"]["features"]:
+            o = f["originator"]
+            if not o:
+                continue
+            rows.append({"label": f["label"], "role": "originator", "bloc": o["bloc"], "model": o["model"], "released": o["released"], "lag_months": 0})
+            for bloc, a in f["first_adopters"].items():
+                rows.append({"label": f["label"], "role": "first adopter", "bloc": bloc, "model": a["model"], "released": a["released"], "lag_months": a["lag_months"]})
+        if rows:
+            specs["diffusion-timeline"] = charts.diffusion_timeline(rows, domain=blocs)
+        curves = [
+            {**c, "label": f["label"]}
+            for f in ind["diffusion"]["features"]
+            if f["feature"] in ("mla", "fine_grained_moe", "shared_experts", "moe", "gqa", "mtp")
+            for c in f["adoption_curve"]
+            if c["bloc"] in ("China", "United States", "Europe")
+        ]
+        if curves:
+            specs["diffusion-curves"] = charts.adoption_curves(curves, domain=blocs)
+    if "efficiency" in ind:
+        e = ind["efficiency"]
+        frontier = [p for ps in e["frontier"].values() for p in ps]
+        if e["points"]:
+            specs["efficiency-scatter"] = charts.capability_vs_compute(e["points"], frontier, domain=blocs)
+        gap_rows = [{"eci": g["eci"], "delta_log10": g["delta_log10"], "china_model": g["china"]["model"], "us_model": g["united_states"]["model"]} for g in e["compute_gap"]]
+        if gap_rows:
+            specs["efficiency-gap"] = charts.compute_gap_chart(gap_rows)
 
 
 def _json_for_script(value: Any) -> str:

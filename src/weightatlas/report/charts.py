@@ -208,3 +208,64 @@ def index_line(rows: list[dict[str, Any]], *, x: str, y: str, title: str) -> dic
         .properties(width=WIDTH, height=180)
     )
     return _spec(chart)
+
+
+def diffusion_timeline(rows: list[dict[str, Any]], *, domain: list[str]) -> dict[str, Any]:
+    """One row per feature: the originator and each bloc's first adopter on a time axis."""
+    base = alt.Chart(alt.Data(values=rows), title="When each architecture feature first appeared in each bloc's open-weight releases")
+    rule = base.mark_rule(color="#bbb").encode(y=alt.Y("label:N", sort=None, title=None), x="min(released):T", x2="max(released):T")
+    dots = base.mark_point(filled=True, size=110).encode(
+        y=alt.Y("label:N", sort=None, title=None),
+        x=alt.X("released:T", title="public release", axis=alt.Axis(format="%b %Y")),
+        color=alt.Color("bloc:N", scale=_colour(domain), legend=alt.Legend(orient="top", title=None)),
+        shape=alt.Shape("role:N", scale=alt.Scale(domain=["originator", "first adopter"], range=["diamond", "circle"]), legend=alt.Legend(orient="top", title=None)),
+        tooltip=["label:N", "role:N", "bloc:N", "model:N", "released:N", alt.Tooltip("lag_months:Q", format=".1f", title="lag (months)")],
+    )
+    return _spec((rule + dots).properties(width=WIDTH, height=max(160, 26 * len({r["label"] for r in rows}))))
+
+
+def adoption_curves(rows: list[dict[str, Any]], *, domain: list[str]) -> dict[str, Any]:
+    chart = (
+        alt.Chart(alt.Data(values=rows))
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("quarter:N", title=None, axis=alt.Axis(labelAngle=-45)),
+            y=alt.Y("share:Q", title="share of releases", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
+            color=alt.Color("bloc:N", scale=_colour(domain), legend=alt.Legend(orient="top", title=None)),
+            tooltip=["label:N", "quarter:N", "bloc:N", alt.Tooltip("share:Q", format=".0%"), "with_feature:Q", "releases:Q"],
+        )
+        .properties(width=260, height=150)
+        .facet(facet=alt.Facet("label:N", title=None), columns=3, title="Adoption curves: share of each bloc's notable releases per quarter with the feature")
+    )
+    return chart.configure_view(stroke=None).to_dict()
+
+
+def capability_vs_compute(points: list[dict[str, Any]], frontier: list[dict[str, Any]], *, domain: list[str]) -> dict[str, Any]:
+    base = alt.Chart(alt.Data(values=points), title="Capability (ECI) against training compute, with each bloc's frontier")
+    dots = base.mark_circle(size=60, opacity=0.75).encode(
+        x=alt.X("log10_flop:Q", title="training compute (log10 FLOP)", scale=alt.Scale(zero=False)),
+        y=alt.Y("eci:Q", title="ECI", scale=alt.Scale(zero=False)),
+        color=alt.Color("bloc:N", scale=_colour(domain), legend=alt.Legend(orient="top", title=None)),
+        tooltip=["model:N", "bloc:N", "release_date:N", alt.Tooltip("eci:Q", format=".1f"), alt.Tooltip("log10_flop:Q", format=".2f"), alt.Tooltip("ref:N", title="source row")],
+    )
+    line = (
+        alt.Chart(alt.Data(values=frontier))
+        .mark_line(interpolate="step-after", strokeDash=[4, 3])
+        .encode(x="log10_flop:Q", y="eci:Q", color=alt.Color("bloc:N", scale=_colour(domain), legend=None))
+    )
+    return _spec((dots + line).properties(width=WIDTH, height=300))
+
+
+def compute_gap_chart(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    chart = (
+        alt.Chart(alt.Data(values=rows), title="Δ(e): log10 compute China needed minus the US, to reach each ECI level")
+        .mark_line(point=True, interpolate="step-after")
+        .encode(
+            x=alt.X("eci:Q", title="capability level (ECI)"),
+            y=alt.Y("delta_log10:Q", title="Δ log10 FLOP (negative: China needed less)"),
+            tooltip=["eci:Q", alt.Tooltip("delta_log10:Q", format=".2f"), "china_model:N", "us_model:N"],
+        )
+        .properties(width=WIDTH, height=200)
+    )
+    zero = alt.Chart(alt.Data(values=[{"y": 0}])).mark_rule(color="#444").encode(y="y:Q")
+    return _spec(chart + zero)

@@ -33,17 +33,24 @@ class Context:
     store: Store
     attribution: Attribution
     _hub: HubData | None = field(default=None, repr=False)
+    _repos_ready: bool = field(default=False, repr=False)
 
     @property
     def blocs(self) -> BlocMap:
         return self.attribution.blocs
 
+    def repos(self) -> None:
+        """Attribute every repo to its developer once (``wa_ns``, ``wa_repos``), without lineage."""
+        if not self._repos_ready:
+            lineage.register_namespaces(self.store.con, self.attribution)
+            lineage.build_repos(self.store.con)
+            self._repos_ready = True
+
     def hub(self) -> HubData:
         """Attribute repos and resolve lineage once, for every Hub-based indicator."""
         if self._hub is None:
             con = self.store.con
-            lineage.register_namespaces(con, self.attribution)
-            lineage.build_repos(con)
+            self.repos()
             stats = lineage.resolve_roots(con)
             lineage.root_origin_table(con)
             lineage.child_relations(con)

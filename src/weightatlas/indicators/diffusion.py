@@ -218,13 +218,15 @@ def disagreements(curated_rows: list[dict[str, Any]], crawled: list[dict[str, An
 
 def class_reuse(ctx: Context) -> dict[str, Any]:
     """Repos shipping an architecture class another organisation introduced."""
-    ctx.hub()
+    ctx.repos()  # attribution only: class reuse needs no lineage walk
     classes = {r["architecture"]: r["org_id"] for r in load_table(ARCHITECTURE_CLASSES)}
     rows = ctx.store.rows(
         """SELECT r.id, r.org_id, r.bloc, r.created_at::DATE AS created, m.architectures[1] AS architecture,
                   r.id IN (SELECT child FROM hub_edges) AS has_parent
            FROM wa_repos r JOIN hub_models m ON m.id = r.id
-           WHERE r.org_id IS NOT NULL AND m.architectures IS NOT NULL AND len(m.architectures) > 0"""
+           WHERE r.org_id IS NOT NULL AND list_contains(?, m.architectures[1])""",
+        # Filtering in DuckDB keeps a million-repo crawl from crossing into Python.
+        [sorted(classes)],
     )
     orgs = ctx.attribution.organizations
     flows: dict[tuple[str, str, bool], int] = defaultdict(int)

@@ -10,6 +10,8 @@ the first run), then times, each in a fresh process so peak RSS is its own:
 * **naive**: the same derivative-share-by-root-bloc figure computed the way a user
   would in plain Python: rows fetched into dicts, a memoised recursive walk to the
   roots per derivative, merges split 1/k, then a per-month tally.
+* **regulation** (issue 6): ``indicators.regulation`` (event studies with placebo dates on
+  every adoption series), against the naive root walk feeding the same estimator.
 * **diffusion** (issue 5): ``indicators.diffusion`` on the same crawl, whose Hub part is
   architecture-class reuse (repos shipping another organisation's ``architectures``
   class, by developer bloc x originator bloc), against a naive pass that fetches every
@@ -72,11 +74,25 @@ def role_derivatives(db: str) -> dict:
 
 def role_naive(db: str) -> dict:
     """Derivative share by root bloc, month by month, in plain Python over fetched rows."""
+    started = time.perf_counter()
+    tally = _naive_monthly_tally(db)
+    total = sum(tally.values())
+    by_bloc: dict[str, float] = {}
+    for (_, bloc), w in tally.items():
+        by_bloc[bloc] = by_bloc.get(bloc, 0.0) + w
+    return {
+        "seconds": time.perf_counter() - started,
+        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "derivatives": total,
+        "overall": {b: round(w / total, 4) for b, w in sorted(by_bloc.items())},
+    }
+
+
+def _naive_monthly_tally(db: str) -> dict[tuple[str, str], float]:
     import duckdb
 
     from weightatlas.attribution import load_attribution
 
-    started = time.perf_counter()
     attribution = load_attribution()
     con = duckdb.connect(db, read_only=True)
     parents: dict[str, list[str]] = {}
@@ -114,15 +130,48 @@ def role_naive(db: str) -> dict:
                 bloc = attribution.blocs.bloc(org.country) if org and not org.is_redistributor else "Unknown"
                 key = (month, bloc)
                 tally[key] = tally.get(key, 0.0) + w / len(ps)
-    total = sum(tally.values())
-    by_bloc: dict[str, float] = {}
-    for (_, bloc), w in tally.items():
-        by_bloc[bloc] = by_bloc.get(bloc, 0.0) + w
+    return tally
+
+
+def role_regulation(db: str) -> dict:
+    from weightatlas.api import indicators_document
+
+    started = time.perf_counter()
+    reg = indicators_document(db=Path(db), only=["regulation"])["indicators"]["regulation"]
     return {
         "seconds": time.perf_counter() - started,
         "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "derivatives": total,
-        "overall": {b: round(w / total, 4) for b, w in sorted(by_bloc.items())},
+        "level_changes": {s["id"]: _level(s, "derivative_share_cn") for s in reg["event_study"]["studies"]},
+    }
+
+
+def _level(study: dict, series: str) -> float | None:
+    return next((r.get("level_change") for r in study["results"] if r["series"] == series), None)
+
+
+def role_naive_regulation(db: str) -> dict:
+    """The derivative-share event studies from the naive Python root walk, through the same estimator."""
+    from datetime import date
+
+    from weightatlas.curated import POLICY_EVENTS, load_table
+    from weightatlas.indicators import event_study as es
+    from weightatlas.indicators import regulation
+
+    started = time.perf_counter()
+    tally = _naive_monthly_tally(db)
+    months: dict[str, dict[str, float]] = {}
+    for (month, bloc), w in tally.items():
+        months.setdefault(month, {})[bloc] = w
+    rows = [(m, by.get("China", 0.0) / sum(by.values()), sum(by.values())) for m, by in sorted(months.items()) if m > "2022-03"]
+    series = es.Series("derivative_share_cn", "", "adoption", "", "", 20, es.month_points(rows))
+    events = {r["id"]: r for r in load_table(POLICY_EVENTS)}
+    studies = [(s, regulation.study_date(s, events)) for s in regulation.STUDY_EVENTS]
+    out = regulation.event_studies([series], studies)
+    return {
+        "seconds": time.perf_counter() - started,
+        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "level_changes": {s["id"]: _level(s, "derivative_share_cn") for s in out},
+        "first_month": date.fromisoformat(rows[0][0] + "-01").isoformat() if rows else None,
     }
 
 
@@ -212,6 +261,8 @@ def main() -> int:
             "naive": role_naive,
             "diffusion": role_diffusion,
             "naive_diffusion": role_naive_diffusion,
+            "regulation": role_regulation,
+            "naive_regulation": role_naive_regulation,
         }
         print(json.dumps(roles[role](db)))
         return 0
@@ -239,8 +290,15 @@ def main() -> int:
     print(f"weightatlas diffusion (class reuse over {diff['classified']:,} classified repos): {diff['seconds']:.1f} s, peak RSS {diff['rss_mb']:,.0f} MB")
     print(f"naive Python class reuse: {naive_diff['seconds']:.1f} s, peak RSS {naive_diff['rss_mb']:,.0f} MB (same flows: {same})")
     print(f"ratio naive / weightatlas, class reuse: {naive_diff['seconds'] / diff['seconds']:.2f}x")
-    ok = ours["seconds"] < 20 and ours["rss_mb"] < 2048 and diff["seconds"] < 20 and same
-    print(f"target < 20 s and < 2 GB, diffusion < 20 s with the naive figures: {'PASS' if ok else 'FAIL'}")
+    reg = run_role("regulation", str(db))
+    naive_reg = run_role("naive_regulation", str(db))
+    same_reg = reg["level_changes"] == naive_reg["level_changes"]
+    print(f"weightatlas regulation (event studies on every adoption series): {reg['seconds']:.1f} s, peak RSS {reg['rss_mb']:,.0f} MB")
+    print(f"  level change of China's derivative share per studied event: {reg['level_changes']}")
+    print(f"naive Python root walk + the same estimator: {naive_reg['seconds']:.1f} s, peak RSS {naive_reg['rss_mb']:,.0f} MB (same level changes: {same_reg})")
+    print(f"ratio naive / weightatlas, regulation: {naive_reg['seconds'] / reg['seconds']:.2f}x (weightatlas also builds three more series)")
+    ok = ours["seconds"] < 20 and ours["rss_mb"] < 2048 and diff["seconds"] < 20 and same and reg["seconds"] < 20 and same_reg
+    print(f"target < 20 s and < 2 GB; diffusion and regulation < 20 s with the naive figures: {'PASS' if ok else 'FAIL'}")
     return 0 if ok else 1
 
 

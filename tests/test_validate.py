@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import edit_line
 
-from weightatlas.attribution import CURATED_DIR
 from weightatlas.cli import main
 from weightatlas.validate import validate_all
 
@@ -17,20 +16,6 @@ def test_shipped_tables_are_valid() -> None:
     results = validate_all()
     assert all(r.ok for r in results), [str(r.error) for r in results if not r.ok]
     assert len(results) >= 12
-
-
-@pytest.fixture
-def curated(tmp_path: Path) -> Path:
-    folder = tmp_path / "curated"
-    shutil.copytree(CURATED_DIR, folder)
-    return folder
-
-
-def _corrupt_line(path: Path, line: int, old: str, new: str) -> None:
-    lines = path.read_text().splitlines(keepends=True)
-    assert old in lines[line - 1], lines[line - 1]
-    lines[line - 1] = lines[line - 1].replace(old, new, 1)
-    path.write_text("".join(lines))
 
 
 @pytest.mark.parametrize(
@@ -43,7 +28,7 @@ def _corrupt_line(path: Path, line: int, old: str, new: str) -> None:
     ],
 )
 def test_a_bad_table_fails_with_file_line_field(curated: Path, file: str, line: int, old: str, new: str, field: str) -> None:
-    _corrupt_line(curated / file, line, old, new)
+    edit_line(curated / file, line, old, new)
     result = CliRunner().invoke(main, ["validate", "--curated", str(curated)])
     assert result.exit_code == 2
     assert f"{file}, line {line}, field '{field}'" in result.output
@@ -61,7 +46,7 @@ def test_a_duplicate_row_names_the_first_occurrence(curated: Path) -> None:
 
 
 def test_all_failures_are_reported_not_just_the_first(curated: Path) -> None:
-    _corrupt_line(curated / "architecture_facts.csv", 2, "2024-01-11", "not a date")
-    _corrupt_line(curated / "sovereign_projects.csv", 2, "https://", "htp://")
+    edit_line(curated / "architecture_facts.csv", 2, "2024-01-11", "not a date")
+    edit_line(curated / "sovereign_projects.csv", 2, "https://", "htp://")
     results = validate_all(curated)
     assert sum(not r.ok for r in results) == 2

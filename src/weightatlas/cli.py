@@ -354,6 +354,25 @@ def _print_claims_summary(ind: dict[str, Any]) -> None:
                 f"{SHORT_BLOC.get(b, b)} {r['mean_residual_eci']:+.1f} (n={r['models']})" for b, r in eff["efficiency_residual"].items() if r
             )
             out.print(f"Compute efficiency: ECI per 10x training FLOP {fit['eci_per_oom']:.1f} (R² {fit['r2']:.2f}, {fit['models']} models); mean residual ECI {parts}")
+    if "regulation" in ind:
+        reg = ind["regulation"]
+        d = reg["counts"]["by_direction"]
+        out.print(
+            f"Policy events: {reg['population']['events_in_figures']} in {reg['population']['jurisdictions']} jurisdictions "
+            f"({', '.join(f'{k} {v}' for k, v in d.items())})"
+        )
+        index = reg["restrictiveness"]["jurisdictions"]
+        parts = ", ".join(
+            f"{index[g]['label']} {index[g]['latest']['net']:+d} ({index[g]['latest']['net_binding']:+d} binding)" for g in ("US", "EU", "CN") if g in index
+        )
+        out.print(f"Restrictiveness index (restrict minus enable events, {reg['restrictiveness']['through']}): {parts}")
+        results = [r for s in reg["event_study"]["studies"] for r in s["results"]]
+        estimated = [r for r in results if r["status"] == "estimated"]
+        placebo_ok = [r for r in estimated if r.get("placebo", {}).get("p_value", 1) < 0.05]
+        out.print(
+            f"Event studies: {len(estimated)} of {len(results)} event x series pairs estimated ({len(results) - len(estimated)} too thin); "
+            f"{len(placebo_ok)} with a jump larger than 95% of placebo dates"
+        )
 
 
 def _fmt(value: Any) -> str:

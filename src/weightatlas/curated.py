@@ -57,6 +57,7 @@ class TableSpec:
     file: str
     columns: tuple[Column, ...]
     unique: tuple[str, ...] = ()
+    also_unique: tuple[tuple[str, ...], ...] = ()  # further column sets that must be unique
     checks: tuple[Check, ...] = field(default_factory=tuple)
     min_rows: int = 1
 
@@ -118,16 +119,17 @@ def load_table(spec: TableSpec, path: Path | None = None) -> list[dict[str, Any]
     shipped = path is None
     path = path or CURATED_DIR / spec.file
     rows: list[dict[str, Any]] = []
-    seen: dict[tuple[Any, ...], int] = {}
+    key_sets = [k for k in (spec.unique, *spec.also_unique) if k]
+    seen: dict[tuple[str, ...], dict[tuple[Any, ...], int]] = {k: {} for k in key_sets}
     for line, raw in read_csv(path, tuple(c.name for c in spec.columns)):
         row: dict[str, Any] = {"_line": line}
         for col in spec.columns:
             row[col.name] = _parse(col, raw[col.name], path, line)
-        if spec.unique:
-            key = tuple(str(row[c]).casefold() for c in spec.unique)
-            if key in seen:
-                raise InputError(path, f"duplicate of line {seen[key]} ({', '.join(spec.unique)})", line=line, field=spec.unique[0])
-            seen[key] = line
+        for columns in key_sets:
+            key = tuple(str(row[c]).casefold() for c in columns)
+            if key in seen[columns]:
+                raise InputError(path, f"duplicate of line {seen[columns][key]} ({', '.join(columns)})", line=line, field=columns[0])
+            seen[columns][key] = line
         for check in spec.checks:
             problem = check(row)
             if problem:
@@ -299,8 +301,78 @@ ARCHITECTURE_CLASSES = TableSpec(
 )
 
 
-# Every table ``weightatlas validate`` checks through this module (policy events join in issue 6).
+INSTRUMENT_TYPES = (
+    "law",
+    "regulation",
+    "executive_order",
+    "export_rule",
+    "entity_list",
+    "device_ban",
+    "app_ban",
+    "guidance",
+    "bill",
+    "evaluation",
+    "strategy",
+    "funding",
+    "enforcement",
+    "agreement",
+)
+POLICY_TARGETS = ("chips", "model_weights", "apps", "data", "entities", "open_source_exemption", "compute", "general")
+DIRECTIONS = ("restrict", "enable", "neutral", "mixed")
+
+
+def _policy_event_rules(row: dict[str, Any]) -> tuple[str, str] | None:
+    if not re.fullmatch(r"P\d{3,}", row["id"]):
+        return ("id", f"expected an id like P001, got {row['id']!r}")
+    if row["date_precision"] == "month" and row["date"].day != 1:
+        return ("date", "a month-precision date is written as the first of the month")
+    if row["date"] < date(2019, 1, 1):
+        return ("date", "the log starts in 2019")
+    if row["checked_on"] and row["checked_on"] < row["date"]:
+        return ("checked_on", "checked before the event happened")
+    if row["source_url_2"] and row["source_url_2"] == row["source_url"]:
+        return ("source_url_2", "the second source repeats the first")
+    if row["lead_id"] and not re.fullmatch(r"E\d+", row["lead_id"]):
+        return ("lead_id", f"expected a lead id like E01, got {row['lead_id']!r}")
+    if not row["target"]:
+        return ("target", "at least one target is required")
+    if len(set(row["target"])) != len(row["target"]):
+        return ("target", "a target is listed twice")
+    return None
+
+
+# One row per dated government action. Low-confidence rows may stay in the file while
+# a second source is sought; the regulation indicator leaves them out of every figure
+# until ``source_url_2`` is filled.
+POLICY_EVENTS = TableSpec(
+    file="policy_events.csv",
+    columns=(
+        Column("id", "str", required=True),
+        Column("date", "date", required=True),
+        Column("date_precision", "enum", required=True, choices=("day", "month")),
+        Column("jurisdiction", "iso2", required=True, extra_codes=("EU", "INTL", "US-XX")),
+        Column("actor", "str", required=True),
+        Column("instrument_type", "enum", required=True, choices=INSTRUMENT_TYPES),
+        Column("target", "list", required=True, choices=POLICY_TARGETS),
+        Column("direction", "enum", required=True, choices=DIRECTIONS),
+        Column("description", "text", required=True),
+        Column("source_url", "url", required=True),
+        Column("source_url_2", "url"),
+        Column("confidence", "enum", required=True, choices=("high", "medium", "low")),
+        Column("lead_id", "str"),
+        Column("checked_on", "date", required=True),
+        Column("note", "text"),
+    ),
+    unique=("date", "jurisdiction", "actor", "instrument_type"),
+    also_unique=(("id",),),
+    checks=(_policy_event_rules,),
+    min_rows=70,
+)
+
+
+# Every table ``weightatlas validate`` checks through this module.
 ALL_SPECS: tuple[TableSpec, ...] = (
+    POLICY_EVENTS,
     SOVEREIGN_PROJECTS,
     EXTERNAL_USAGE,
     LANGUAGE_REGIONS,

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from weightatlas.attribution import Attribution, BlocMap, load_attribution
-from weightatlas.indicators import adoption, capability_gap, collaboration, diffusion, efficiency, lineage, regional
+from weightatlas.indicators import adoption, capability_gap, collaboration, diffusion, efficiency, lineage, regional, regulation
 from weightatlas.store import Store
 
 
@@ -70,6 +70,7 @@ REGISTRY: dict[str, Callable[[Context], dict[str, Any]]] = {
     "regional": regional.compute,
     "diffusion": diffusion.compute,
     "efficiency": efficiency.compute,
+    "regulation": regulation.compute,
 }
 
 

@@ -56,7 +56,7 @@ def compute(ctx: Context) -> dict[str, Any]:
         "source": hub.source,
         "snapshots": hub.snapshots,
         "populations": pops,
-        "series": _series(ctx, blocs),
+        "series": download_share_series(ctx, blocs),
         "derivative_share": derivatives.compute(ctx),
         "method": (
             "Share of a bloc = downloads of repos attributed to it / downloads of every repo in the population (Unknown "
@@ -159,7 +159,7 @@ def gini(values: list[float]) -> float:
     return 2 * sum(i * x for i, x in enumerate(xs, start=1)) / (n * total) - (n + 1) / n
 
 
-def _series(ctx: Context, blocs: list[str]) -> list[dict[str, Any]]:
+def download_share_series(ctx: Context, blocs: list[str]) -> list[dict[str, Any]]:
     """Per crawl snapshot (full or incremental crawls only): 30-day share by bloc, p_developer, repacks out."""
     rows = ctx.store.rows(
         """SELECT s.snapshot_id, s.started_at::DATE::VARCHAR AS date, r.bloc, sum(d.downloads) AS d, count(*) AS models

@@ -45,15 +45,26 @@ def compute(ctx: Context, *, min_downloads: int = MIN_DOWNLOADS) -> dict[str, An
     }
 
 
-def _variant(ctx: Context, blocs: list[str], extra: str, min_downloads: int) -> dict[str, Any]:
-    base = f"""
+def _base(extra: str, min_downloads: int) -> str:
+    return f"""
         FROM wa_child_kind k JOIN wa_repos r ON r.id = k.child JOIN wa_root_origin o ON o.child = k.child
         WHERE {extra} AND coalesce(r.downloads, 0) > {min_downloads}
     """
-    monthly = ctx.store.rows(
+
+
+def monthly_by_root_bloc(ctx: Context, *, substantive_only: bool = False, min_downloads: int = MIN_DOWNLOADS) -> list[dict[str, Any]]:
+    """Rows ``(month, bloc, w, wd)``: derivatives created per month by root bloc (merges split 1/k), download-weighted too."""
+    ctx.hub()
+    base = _base("k.substantive" if substantive_only else "TRUE", min_downloads)
+    return ctx.store.rows(
         f"""SELECT r.month, o.root_bloc AS bloc, sum(o.weight) AS w, sum(o.weight * r.downloads) AS wd
             {base} AND r.month IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2"""
     )
+
+
+def _variant(ctx: Context, blocs: list[str], extra: str, min_downloads: int) -> dict[str, Any]:
+    base = _base(extra, min_downloads)
+    monthly = monthly_by_root_bloc(ctx, substantive_only=extra != "TRUE", min_downloads=min_downloads)
     months: dict[str, dict[str, tuple[float, float]]] = {}
     for row in monthly:
         months.setdefault(row["month"], {})[row["bloc"]] = (row["w"], row["wd"] or 0.0)

@@ -1,4 +1,4 @@
-"""Small statistics written out (no heavy dependency): OLS, bootstrap intervals, Kaplan–Meier.
+"""Small statistics: OLS, bootstrap intervals, Kaplan–Meier, segmented regression.
 
 * :func:`ols` — least squares ``y = a + b·x`` with the slope's standard error.
 * :func:`bootstrap_slope` — percentile interval for the slope from resampled pairs
@@ -6,6 +6,9 @@
 * :func:`kaplan_meier` — the product-limit estimate of the share of subjects that
   have had the event by time t, with right-censoring (methods.md §7: developers
   not yet adopting a feature are censored at the snapshot date).
+* :func:`segmented_regression` — the interrupted-time-series model
+  ``y = b0 + b1·t + b2·post + b3·t·post`` (t in months from the event), weighted,
+  with Newey–West (HAC) standard errors because monthly shares are autocorrelated.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ import math
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+import numpy as np
 
 
 @dataclass(frozen=True)
@@ -103,3 +108,101 @@ def km_median(points: Sequence[KMPoint]) -> float | None:
         if p.adopted_share >= 0.5:
             return p.time
     return None
+
+
+@dataclass(frozen=True)
+class SegmentedFit:
+    """Level change (``b2``) and slope change (``b3``) at the interruption, with HAC errors."""
+
+    coef: tuple[float, float, float, float]  # b0 pre level at t=0, b1 pre slope, b2 level change, b3 slope change
+    se: tuple[float, float, float, float]
+    cov: tuple[tuple[float, ...], ...]
+    n: int
+    lags: int
+    df: int
+
+    @property
+    def level_change(self) -> float:
+        return self.coef[2]
+
+    @property
+    def slope_change(self) -> float:
+        return self.coef[3]
+
+    def interval(self, index: int, level: float = 0.95) -> tuple[float, float]:
+        q = t_quantile((1 + level) / 2, self.df)
+        return self.coef[index] - q * self.se[index], self.coef[index] + q * self.se[index]
+
+    def effect_at(self, months: float, level: float = 0.95) -> tuple[float, float, float]:
+        """Post-minus-counterfactual gap ``b2 + b3·months`` and its interval."""
+        g = np.array([0.0, 0.0, 1.0, months])
+        cov = np.array(self.cov)
+        value = float(g @ np.array(self.coef))
+        se = math.sqrt(max(float(g @ cov @ g), 0.0))
+        q = t_quantile((1 + level) / 2, self.df)
+        return value, value - q * se, value + q * se
+
+
+def newey_west_lags(n: int) -> int:
+    """The usual automatic bandwidth, floor(4·(n/100)^(2/9)), at least 1."""
+    return max(1, int(4 * (n / 100) ** (2 / 9)))
+
+
+def segmented_regression(
+    t: Sequence[float], y: Sequence[float], weights: Sequence[float] | None = None, *, lags: int | None = None
+) -> SegmentedFit:
+    """Weighted least squares of ``y`` on ``[1, t, post, t·post]`` with ``post = t > 0``.
+
+    ``t`` is time from the interruption (negative before). Weights (e.g. the number
+    of derivatives behind a monthly share) enter as WLS; the covariance is the
+    Newey–West sandwich with Bartlett weights over ``lags`` lags of the weighted
+    scores, so serial correlation widens the interval instead of hiding in it.
+    """
+    tt = np.asarray(t, dtype=float)
+    yy = np.asarray(y, dtype=float)
+    w = np.ones_like(tt) if weights is None else np.asarray(weights, dtype=float)
+    order = np.argsort(tt)
+    tt, yy, w = tt[order], yy[order], w[order]
+    post = (tt > 0).astype(float)
+    n = len(tt)
+    if n < 6 or post.sum() < 2 or (1 - post).sum() < 2:
+        raise ValueError("a segmented regression needs at least two points on each side and six in all")
+    x = np.column_stack([np.ones(n), tt, post, tt * post])
+    sw = np.sqrt(w / w.mean())
+    xw, yw = x * sw[:, None], yy * sw
+    beta, *_ = np.linalg.lstsq(xw, yw, rcond=None)
+    resid = yw - xw @ beta
+    bread = np.linalg.pinv(xw.T @ xw)
+    scores = xw * resid[:, None]
+    lags = newey_west_lags(n) if lags is None else lags
+    meat = scores.T @ scores
+    for lag in range(1, min(lags, n - 1) + 1):
+        weight = 1 - lag / (lags + 1)
+        gamma = scores[lag:].T @ scores[:-lag]
+        meat += weight * (gamma + gamma.T)
+    df = n - 4
+    cov = bread @ meat @ bread * (n / df if df > 0 else 1.0)  # small-sample scaling, as in HC1
+    se = np.sqrt(np.clip(np.diag(cov), 0, None))
+    return SegmentedFit(
+        coef=tuple(float(b) for b in beta),  # type: ignore[arg-type]
+        se=tuple(float(s) for s in se),  # type: ignore[arg-type]
+        cov=tuple(tuple(float(c) for c in row) for row in cov),
+        n=n,
+        lags=lags,
+        df=max(df, 1),
+    )
+
+
+def t_quantile(p: float, df: int) -> float:
+    """Student-t quantile by the Cornish–Fisher expansion of the normal one (good to ~1e-3 for df >= 4)."""
+    z = normal_quantile(p)
+    g1 = (z**3 + z) / 4
+    g2 = (5 * z**5 + 16 * z**3 + 3 * z) / 96
+    g3 = (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / 384
+    return z + g1 / df + g2 / df**2 + g3 / df**3
+
+
+def normal_quantile(p: float) -> float:
+    from statistics import NormalDist
+
+    return NormalDist().inv_cdf(p)

@@ -23,7 +23,7 @@ import vl_convert
 
 from weightatlas import __version__
 from weightatlas.indicators import regional
-from weightatlas.report import charts
+from weightatlas.report import charts, policy_charts
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 HEADLINE_ORDER = ("eci", "lmarena_text", "gpqa_diamond", "livebench", "swe_bench_verified", "aider_polyglot")
@@ -87,6 +87,7 @@ def build_view(document: dict[str, Any]) -> tuple[dict[str, Any], dict[str, dict
         specs["overview"] = charts.overview_chart(overview_rows)
     _hub_charts(document, specs)
     _diffusion_charts(document, specs)
+    _regulation_charts(document, specs)
     manifest = document["snapshot"]
     return (
         {
@@ -184,6 +185,36 @@ def _diffusion_charts(document: dict[str, Any], specs: dict[str, dict[str, Any]]
         gap_rows = [{"eci": g["eci"], "delta_log10": g["delta_log10"], "china_model": g["china"]["model"], "us_model": g["united_states"]["model"]} for g in e["compute_gap"]]
         if gap_rows:
             specs["efficiency-gap"] = charts.compute_gap_chart(gap_rows)
+
+
+# Jurisdictions shown as their own row or line; the rest share "Other jurisdictions".
+MIN_EVENTS_OWN_ROW = 3
+
+
+def _regulation_charts(document: dict[str, Any], specs: dict[str, dict[str, Any]]) -> None:
+    reg = document["indicators"].get("regulation")
+    if not reg:
+        return
+    index = reg["restrictiveness"]["jurisdictions"]
+    own = [g for g, v in index.items() if v["events"] >= MIN_EVENTS_OWN_ROW]
+    rows = []
+    for e in reg["events"]:
+        if not e["in_figures"]:
+            continue
+        row = index[e["group"]]["label"] if e["group"] in own else "Other jurisdictions"
+        rows.append({**e, "row": row, "targets": ", ".join(e["target"])})
+    order = [index[g]["label"] for g in own] + ["Other jurisdictions"]
+    specs["policy-timeline"] = policy_charts.policy_timeline(rows, order=order)
+    lines = [{**point, "label": index[g]["label"]} for g in own for point in index[g]["series"]]
+    specs["policy-index"] = policy_charts.restrictiveness_lines(lines, measure="net", title="Restrictiveness index: cumulative restrict minus enable events")
+    specs["policy-index-binding"] = policy_charts.restrictiveness_lines(lines, measure="net_binding", title="The same, binding instruments only")
+    series_labels = {s["id"]: s["label"] for s in reg["event_study"]["series"]}
+    for study in reg["event_study"]["studies"]:
+        for r in study["results"]:
+            if r["status"] == "estimated":
+                specs[f"study-{study['id']}-{r['series']}"] = policy_charts.event_study_chart(
+                    r["observed"], r["fitted"], event_date=study["date"], title=f"{series_labels[r['series']]}, around {study['date']}"
+                )
 
 
 def _json_for_script(value: Any) -> str:

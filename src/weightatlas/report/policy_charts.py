@@ -1,0 +1,112 @@
+"""Vega-Lite specs for the regulation section: event timeline, restrictiveness index, event studies.
+
+Like :mod:`weightatlas.report.charts`, these only select and reshape what the
+indicators document holds.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import altair as alt
+
+from weightatlas.report.charts import WIDTH, _spec
+
+DIRECTION_COLOURS = {"restrict": "#d62728", "enable": "#2ca02c", "mixed": "#ff7f0e", "neutral": "#9e9e9e"}
+# Fixed colours for the jurisdictions readers compare most, so China and the US never share one.
+JURISDICTION_COLOURS = {
+    "United States": "#1f77b4",
+    "US states": "#9ecae9",
+    "China": "#d62728",
+    "European Union": "#2ca02c",
+    "United Kingdom": "#9467bd",
+    "India": "#ff7f0e",
+    "South Korea": "#8c564b",
+    "Japan": "#e377c2",
+    "Taiwan": "#17becf",
+    "Australia": "#bcbd22",
+    "Italy": "#98df8a",
+    "International": "#7f7f7f",
+}
+OTHER_COLOURS = ["#c49c94", "#f7b6d2", "#dbdb8d", "#9edae5", "#c5b0d5", "#ffbb78"]
+
+
+def _direction_scale() -> alt.Scale:
+    return alt.Scale(domain=list(DIRECTION_COLOURS), range=list(DIRECTION_COLOURS.values()))
+
+
+def policy_timeline(events: list[dict[str, Any]], *, order: list[str]) -> dict[str, Any]:
+    """One dot per event on a time axis, a row per jurisdiction; a click opens the source."""
+    chart = (
+        alt.Chart(alt.Data(values=events), title="Policy events by jurisdiction (colour: direction for open-weight AI; filled: binding instrument)")
+        .mark_point(size=80, opacity=0.85)
+        .encode(
+            x=alt.X("date:T", title=None, axis=alt.Axis(format="%Y", tickCount="year")),
+            y=alt.Y("row:N", sort=order, title=None),
+            color=alt.Color("direction:N", scale=_direction_scale(), legend=alt.Legend(orient="top", title=None)),
+            fill=alt.condition("datum.binding", alt.Color("direction:N", scale=_direction_scale(), legend=None), alt.value("white")),
+            shape=alt.value("circle"),
+            href="source_url:N",
+            tooltip=[
+                "date:N",
+                "jurisdiction_label:N",
+                "actor:N",
+                "instrument_type:N",
+                "targets:N",
+                "direction:N",
+                "description:N",
+                alt.Tooltip("source_row:N", title="source row"),
+                alt.Tooltip("source_url:N", title="source"),
+            ],
+        )
+        .properties(width=WIDTH, height=max(200, 22 * len(order)))
+    )
+    return _spec(chart)
+
+
+def _jurisdiction_scale(rows: list[dict[str, Any]]) -> alt.Scale:
+    labels = list(dict.fromkeys(r["label"] for r in rows))
+    others = iter(OTHER_COLOURS * (1 + len(labels) // len(OTHER_COLOURS)))
+    return alt.Scale(domain=labels, range=[JURISDICTION_COLOURS.get(label) or next(others) for label in labels])
+
+
+def restrictiveness_lines(rows: list[dict[str, Any]], *, measure: str, title: str) -> dict[str, Any]:
+    chart = (
+        alt.Chart(alt.Data(values=rows), title=title)
+        .mark_line(interpolate="step-after", point=alt.OverlayMarkDef(size=18))
+        .encode(
+            x=alt.X("quarter:O", title=None, axis=alt.Axis(labelAngle=-45, labelOverlap=True)),
+            y=alt.Y(f"{measure}:Q", title=measure.replace("_", " ")),
+            color=alt.Color("label:N", scale=_jurisdiction_scale(rows), legend=alt.Legend(orient="top", title=None)),
+            tooltip=["label:N", "quarter:N", "events:Q", "restrict:Q", "enable:Q", "mixed:Q", "neutral:Q", "net:Q", "net_binding:Q", alt.Tooltip("balance:Q", format=".2f")],
+        )
+        .properties(width=WIDTH, height=240)
+    )
+    return _spec(chart)
+
+
+def event_study_chart(observed: list[dict[str, Any]], fitted: list[dict[str, Any]], *, event_date: str, title: str) -> dict[str, Any]:
+    """Observed shares, the fitted segments, the pre-trend carried on, and the event date."""
+    dots = (
+        alt.Chart(alt.Data(values=observed))
+        .mark_circle(color="#444", opacity=0.8)
+        .encode(
+            x=alt.X("date:T", title=None, axis=alt.Axis(format="%b %Y")),
+            y=alt.Y("value:Q", title="China's share", axis=alt.Axis(format="%")),
+            size=alt.Size("count:Q", legend=None, scale=alt.Scale(range=[15, 120])),
+            tooltip=[alt.Tooltip("period_start:N", title="period"), alt.Tooltip("value:Q", format=".1%"), alt.Tooltip("count:Q", title="count behind it")],
+        )
+    )
+    lines = (
+        alt.Chart(alt.Data(values=fitted))
+        .mark_line()
+        .encode(
+            x="date:T",
+            y="value:Q",
+            strokeDash=alt.StrokeDash("line:N", scale=alt.Scale(domain=["fitted", "counterfactual"], range=[[1, 0], [4, 3]]), legend=alt.Legend(orient="top", title=None)),
+            detail="segment:N",
+            color=alt.value("#1f77b4"),
+        )
+    )
+    rule = alt.Chart(alt.Data(values=[{"date": event_date}])).mark_rule(color="#d62728").encode(x="date:T")
+    return _spec((dots + lines + rule).properties(width=WIDTH, height=200, title=title))

@@ -115,14 +115,12 @@ def warm(url: str, page_size: int) -> tuple[float, int]:
     """Walk the listing once, bytes only, so the server's disk page cache is filled."""
     import httpx2
 
-    from weightatlas.hub.client import LIST_EXPAND
+    from weightatlas.hub.crawl import CrawlOptions
 
     started, pages = time.perf_counter(), 0
     with httpx2.Client(timeout=120) as http:
-        variants = [
-            {"sort": "createdAt", "expand": list(LIST_EXPAND), "limit": page_size},  # the crawler's query
-            {"sort": "createdAt", "expand": list(LIST_EXPAND)},  # huggingface_hub sends no limit
-        ]
+        crawler_query = CrawlOptions(db=Path("unused.duckdb"), page_size=page_size).subqueries()[0]
+        variants = [crawler_query, {k: v for k, v in crawler_query.items() if k != "limit"}]  # huggingface_hub sends no limit
         for params in variants:
             next_url: str | None = str(http.build_request("GET", f"{url}/api/models", params=params).url)
             while next_url:

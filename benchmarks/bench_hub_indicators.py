@@ -151,8 +151,6 @@ def _level(study: dict, series: str) -> float | None:
 
 def role_naive_regulation(db: str) -> dict:
     """The derivative-share event studies from the naive Python root walk, through the same estimator."""
-    from datetime import date
-
     from weightatlas.curated import POLICY_EVENTS, load_table
     from weightatlas.indicators import event_study as es
     from weightatlas.indicators import regulation
@@ -171,7 +169,6 @@ def role_naive_regulation(db: str) -> dict:
         "seconds": time.perf_counter() - started,
         "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "level_changes": {s["id"]: _level(s, "derivative_share_cn") for s in out},
-        "first_month": date.fromisoformat(rows[0][0] + "-01").isoformat() if rows else None,
     }
 
 

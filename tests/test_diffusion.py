@@ -6,8 +6,14 @@ from datetime import date
 
 import pytest
 
-from weightatlas.indicators.diffusion import FEATURES, Release, direction_count, disagreements, feature_diffusion, months
-from weightatlas.indicators.frontier import DAYS_PER_MONTH
+from weightatlas.indicators.diffusion import (
+    FEATURES,
+    Release,
+    direction_count,
+    disagreements,
+    feature_diffusion,
+)
+from weightatlas.indicators.frontier import DAYS_PER_MONTH, months_between
 
 
 def rel(model: str, org: str, bloc: str, day: str, **features: bool | None) -> Release:
@@ -68,7 +74,7 @@ def test_feature_never_seen() -> None:
 
 
 def test_months() -> None:
-    assert months(date(2024, 3, 1), date(2024, 1, 1)) == round(60 / DAYS_PER_MONTH, 2)
+    assert months_between(date(2024, 3, 1), date(2024, 1, 1)) == round(60 / DAYS_PER_MONTH, 2)
 
 
 def test_curated_and_crawled_facts_must_agree() -> None:

@@ -129,7 +129,7 @@ class BlocMap:
     @classmethod
     def load(cls, path: Path) -> BlocMap:
         mapping: dict[str, str] = {}
-        for line, row in _read_table(path, ("country", "bloc")):
+        for line, row in read_table(path, ("country", "bloc")):
             code = row["country"].strip().upper()
             if pycountry.countries.get(alpha_2=code) is None:
                 raise InputError(path, f"not an ISO 3166-1 alpha-2 code: {code!r}", line=line, field="country")
@@ -217,7 +217,7 @@ class Attribution:
         return None
 
 
-def _read_table(path: Path, required: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
+def read_table(path: Path, required: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
     # Imported here to keep attribution importable without the sources package cycle.
     from weightatlas.sources.base import read_csv
 
@@ -245,7 +245,7 @@ def _iso(value: str, path: Path, line: int, field: str) -> str | None:
 def load_organizations(path: Path) -> dict[str, Organization]:
     orgs: dict[str, Organization] = {}
     cols = ("id", "name", "country_entity", "country_parent", "org_type", "is_redistributor", "parent", "source_url", "note")
-    for line, row in _read_table(path, cols):
+    for line, row in read_table(path, cols):
         org_id = row["id"].strip()
         if not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", org_id):
             raise InputError(path, f"id must be a lowercase slug, got {org_id!r}", line=line, field="id")
@@ -275,7 +275,7 @@ def load_organizations(path: Path) -> dict[str, Organization]:
 
 def load_aliases(path: Path, orgs: dict[str, Organization]) -> dict[str, str]:
     aliases: dict[str, str] = {}
-    for line, row in _read_table(path, ("alias", "org_id", "kind")):
+    for line, row in read_table(path, ("alias", "org_id", "kind")):
         alias = row["alias"].strip()
         if not alias:
             raise InputError(path, "alias is empty", line=line, field="alias")
@@ -293,7 +293,7 @@ def load_aliases(path: Path, orgs: dict[str, Organization]) -> dict[str, str]:
 
 def load_families(path: Path, orgs: dict[str, Organization]) -> list[FamilyRule]:
     rules: list[FamilyRule] = []
-    for line, row in _read_table(path, ("pattern", "family", "org_id")):
+    for line, row in read_table(path, ("pattern", "family", "org_id")):
         try:
             pattern = re.compile(row["pattern"].strip())
         except re.error as exc:

@@ -370,8 +370,34 @@ POLICY_EVENTS = TableSpec(
 )
 
 
+def _benchmark_rules(row: dict[str, Any]) -> tuple[str, str] | None:
+    if not re.fullmatch(r"[a-z0-9_]+", row["id"]):
+        return ("id", f"id must be lower-case letters, digits and _, got {row['id']!r}")
+    if row["min_models_per_bloc"] < 0:
+        return ("min_models_per_bloc", f"not a whole number: {row['min_models_per_bloc']!r}")
+    return None
+
+
+BENCHMARKS = TableSpec(
+    file="benchmarks.csv",
+    columns=(
+        Column("id", "str", required=True),
+        Column("name", "str", required=True),
+        Column("unit", "str", required=True),
+        Column("comparison", "enum", required=True, choices=("release", "snapshot")),
+        Column("min_models_per_bloc", "int", required=True),
+        Column("description", "text"),
+        Column("url", "url", required=True),
+        Column("primary_source", "str"),
+    ),
+    unique=("id",),
+    checks=(_benchmark_rules,),
+)
+
+
 # Every table ``weightatlas validate`` checks through this module.
 ALL_SPECS: tuple[TableSpec, ...] = (
+    BENCHMARKS,
     POLICY_EVENTS,
     SOVEREIGN_PROJECTS,
     EXTERNAL_USAGE,

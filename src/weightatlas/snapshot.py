@@ -169,15 +169,11 @@ def _write_hub_tables(root: Path, folder: Path, importers: list[ModuleType]) -> 
             con.execute(f"COPY (SELECT * FROM {name} ORDER BY {orders[name]}) TO '{path}' (FORMAT parquet, COMPRESSION zstd)")
             rows = con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]  # type: ignore[index]
             tables[name] = {"rows": rows, "sha256": hashlib.sha256(path.read_bytes()).hexdigest(), "by_source": {}}
-        totals = con.execute(
-            """SELECT (SELECT count(*) FROM hub_models), (SELECT count(*) FROM hub_edges),
-                      (SELECT count(DISTINCT parent) FROM hub_edges), (SELECT count(*) FROM quarantine)"""
-        ).fetchone()
+        parents = con.execute("SELECT count(DISTINCT parent) FROM hub_edges").fetchone()[0]  # type: ignore[index]
         relations = dict(con.execute("SELECT relation, count(*) FROM hub_edges GROUP BY 1 ORDER BY 1").fetchall())
         evidence = dict(con.execute("SELECT evidence, count(*) FROM hub_edges GROUP BY 1 ORDER BY 1").fetchall())
     finally:
         con.close()
-    assert totals is not None
     trees = coverage.get("hf_family_trees", {}).get("trees", [])
     return {
         "sources": sources,
@@ -185,10 +181,10 @@ def _write_hub_tables(root: Path, folder: Path, importers: list[ModuleType]) -> 
         "imports": {k: v for k, v in coverage.items() if k != "hf_family_trees"},
         "coverage": {
             "trees": trees,
-            "models": totals[0],
-            "edges": totals[1],
-            "parents": totals[2],
-            "quarantined": totals[3],
+            "models": tables["hub_models"]["rows"],
+            "edges": tables["hub_edges"]["rows"],
+            "parents": parents,
+            "quarantined": tables["quarantine"]["rows"],
             "edges_by_relation": relations,
             "edges_by_evidence": evidence,
             "note": (

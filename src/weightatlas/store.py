@@ -29,7 +29,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from weightatlas.errors import WeightatlasError
-from weightatlas.hub.schema import HUB_TABLES, ensure_schema
+from weightatlas.hub.schema import HUB_TABLES, connect, ensure_schema
 from weightatlas.sources.atom_tracked import DDL as TRACKED_DDL
 
 SNAPSHOT_DIR = Path(__file__).resolve().parent / "data" / "snapshot"
@@ -150,10 +150,7 @@ class Store:
             )
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         # Bounded memory (spilling to a temp folder) so Hub-scale indicators stay well under 2 GB.
-        con = duckdb.connect(
-            config={"threads": 2, "memory_limit": "1GB", "temp_directory": str(Path(tempfile.gettempdir()) / "weightatlas-duckdb")}
-        )
-        con.execute("SET enable_progress_bar = false")
+        con = connect(":memory:", temp_dir=Path(tempfile.gettempdir()) / "weightatlas-duckdb")
         for name in SCHEMAS:
             path = folder / f"{name}.parquet"
             if not path.is_file():

@@ -31,7 +31,6 @@ class TableCheck:
 def _checks(folder: Path) -> list[tuple[str, Callable[[], Any]]]:
     from weightatlas import curated
     from weightatlas.hub import features
-    from weightatlas.indicators.capability_gap import load_benchmarks
     from weightatlas.resolve import load_model_aliases
 
     def spec(s: curated.TableSpec) -> Callable[[], Any]:
@@ -44,7 +43,6 @@ def _checks(folder: Path) -> list[tuple[str, Callable[[], Any]]]:
     return [
         ("organizations.csv + org_aliases.csv + model_families.csv + blocs.csv", attribution),
         ("model_aliases.csv", lambda: load_model_aliases(folder / "model_aliases.csv")),
-        ("benchmarks.csv", lambda: load_benchmarks(folder / "benchmarks.csv")),
         ("config_keys.csv", lambda: features.load_key_table(folder / "config_keys.csv")),
         ("model_type_defaults.csv", lambda: features.load_model_type_defaults(folder / "model_type_defaults.csv")),
         ("gguf_architectures.csv", lambda: features.load_gguf_architectures(folder / "gguf_architectures.csv")),

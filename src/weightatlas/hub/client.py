@@ -83,7 +83,6 @@ class Page:
     url: str
     body: bytes
     next_url: str | None
-    status: int
 
 
 @dataclass
@@ -95,7 +94,6 @@ class RateLimiter:
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
     _next_allowed: float = 0.0
-    _last: float = 0.0
     waited: float = 0.0
 
     def wait(self) -> None:
@@ -104,8 +102,7 @@ class RateLimiter:
             delay = self._next_allowed - now
             self.waited += delay
             self.sleep(delay)
-        self._last = self.clock()
-        self._next_allowed = self._last + (1.0 / self.max_per_second if self.max_per_second else 0.0)
+        self._next_allowed = self.clock() + (1.0 / self.max_per_second if self.max_per_second else 0.0)
 
     def observe(self, headers: httpx2.Headers) -> None:
         """Read ``RateLimit`` (remaining, reset) and pace the rest of the window."""
@@ -136,7 +133,6 @@ class HubClient:
     timeout: float = 60.0
     limiter: RateLimiter = field(default_factory=RateLimiter)
     sleep: Callable[[float], None] = time.sleep
-    on_retry: Callable[[str], None] | None = None
     requests: int = 0
     retries: int = 0
 
@@ -168,16 +164,13 @@ class HubClient:
         """GET one listing page; the body must be a JSON array (truncated bodies are retried)."""
         response = self._request("GET", url, expect_json_array=True)
         next_link = response.links.get("next", {}).get("url")
-        return Page(url=url, body=response.content, next_url=next_link, status=response.status_code)
+        return Page(url=url, body=response.content, next_url=next_link)
 
     def iter_pages(self, url: str) -> Iterator[Page]:
         while url:
             page = self.get_page(url)
             yield page
             url = page.next_url or ""
-
-    def get_json(self, path: str) -> Any:
-        return self._request("GET", f"{self.endpoint}{path}").json()
 
     def get_file(self, repo_id: str, filename: str, revision: str = "main") -> tuple[int, bytes, dict[str, str]]:
         """Fetch a repo file via ``/resolve/``; returns (status, body, headers). 401/403/404 are not errors here."""
@@ -215,8 +208,6 @@ class HubClient:
             if tries >= self.max_tries:
                 raise GaveUp(f"gave up after {tries} tries on {_redact(url)} ({problem}); everything fetched so far is saved, rerun the same command to resume")
             self.retries += 1
-            if self.on_retry:
-                self.on_retry(problem)
             if response is None or response.status_code != 429:
                 # Full jitter: uniform in [0, min(cap, base * 2^n)].
                 self.sleep(random.uniform(0, min(self.backoff_max, self.backoff_base * 2 ** (tries - 1))))

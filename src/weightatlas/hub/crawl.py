@@ -35,10 +35,10 @@ import duckdb
 
 from weightatlas.hub.client import LIST_EXPAND, HubClient, Page, RateLimiter
 from weightatlas.hub.ingest import Ingestor, MalformedPage, finalize
-from weightatlas.hub.schema import ensure_schema
+from weightatlas.hub.schema import HUB_FLOOR, ensure_schema, next_snapshot_id
+from weightatlas.hub.schema import connect as schema_connect
 from weightatlas.progress import make_progress
 
-HUB_FLOOR = datetime(2022, 3, 2)  # the Hub's createdAt floor (hub-api.md §8)
 INCREMENTAL_OVERLAP = timedelta(days=2)
 MAX_PAGE_RETRIES = 3  # a page that keeps arriving malformed
 
@@ -108,7 +108,6 @@ class CrawlSummary:
     configs_fetched: int = 0
     features: int = 0
     seconds: float = 0.0
-    fast_pages: int = 0
 
     @property
     def models_per_second(self) -> float:
@@ -120,16 +119,7 @@ def connect(db: Path) -> duckdb.DuckDBPyConnection:
     # A large checkpoint threshold keeps DuckDB from folding the WAL into the file every
     # few pages: each page commit stays a WAL append (still durable), and the fold happens
     # once, at the end. The memory limit keeps a million-model finalize well under 1.5 GB.
-    con = duckdb.connect(
-        str(db),
-        config={
-            "threads": 2,
-            "checkpoint_threshold": "2GB",
-            "memory_limit": "1GB",
-            "temp_directory": str(db.parent / ".wa-duckdb-tmp"),
-        },
-    )
-    con.execute("SET enable_progress_bar = false")
+    con = schema_connect(str(db), temp_dir=db.parent / ".wa-duckdb-tmp", checkpoint_threshold="2GB")
     ensure_schema(con)
     return con
 
@@ -154,14 +144,13 @@ def crawl(
         snapshot_id, resumed = _open_snapshot(con, options, client.endpoint or "", started)
         summary = CrawlSummary(snapshot_id=snapshot_id, status="running", resumed=resumed)
         source = f"hub:{client.endpoint}"
-        ingestor = Ingestor(con, snapshot_id, source=source, scratch_dir=options.db.parent, scratch_prefix=scratch_prefix)
+        ingestor = Ingestor(con, snapshot_id, scratch_dir=options.db.parent, scratch_prefix=scratch_prefix)
         try:
             stopped = _walk(con, client, ingestor, options, summary, started, show_progress)
         finally:
             ingestor.close()
             result = finalize(con, snapshot_id, source=source, now=now())
-            summary.stored += result.stored
-            summary.quarantined += result.quarantined
+            summary.stored = result.stored
             summary.edges = result.edges
             summary.requests = client.requests
             summary.retries = client.retries
@@ -210,7 +199,7 @@ def _open_snapshot(con: duckdb.DuckDBPyConnection, options: CrawlOptions, endpoi
             [endpoint],
         ).fetchone()
         high_water = prev[0] if prev and prev[0] else None
-    next_id = con.execute("SELECT coalesce(max(snapshot_id), 0) + 1 FROM crawl_snapshots").fetchone()[0]  # type: ignore[index]
+    next_id = next_snapshot_id(con)
     con.execute(
         "INSERT INTO crawl_snapshots (snapshot_id, started_at, endpoint, query, mode, status, source, high_water) "
         "VALUES (?, ?, ?, ?, ?, 'running', 'hub-crawl', ?)",
@@ -249,7 +238,7 @@ def _walk(
     if not show_progress:
         progress.disable = True
     with progress, ThreadPoolExecutor(max_workers=1, thread_name_prefix="wa-fetch") as pool:
-        task = progress.add_task("crawling the Hub", total=span, unit="models", rate="")
+        task = progress.add_task("crawling the Hub", total=span, unit="models")
         for query in options.subqueries():
             query_key = json.dumps(query, sort_keys=True)
             row = con.execute(
@@ -272,7 +261,7 @@ def _walk(
                     pending = pool.submit(client.get_page, url)
                 page = pending.result()
                 pending = None
-                staged, page = _stage_with_refetch(ingestor, client, page, pages_done)
+                page = _stage_with_refetch(ingestor, client, page, pages_done)
                 next_url = page.next_url
                 if next_url and not _budget_spent(client, options):
                     pending = pool.submit(client.get_page, next_url)  # overlap the next request with this write
@@ -281,11 +270,11 @@ def _walk(
                 # progress bar, so read it every tenth page.
                 oldest = None
                 if bounded or pages_done % 10 == 0:
-                    _count, oldest_created, oldest_modified = ingestor.summary()
+                    oldest_created, oldest_modified = ingestor.oldest()
                     oldest = oldest_modified if options.incremental else oldest_created
                 reached_bound = bool(bounded and oldest is not None and oldest < lower)
                 if reached_bound:
-                    con.execute(f"DELETE FROM wa_stage WHERE {key_col} < ?", [lower])
+                    ingestor.drop_older(key_col, lower)
                 done = next_url is None or reached_bound
                 con.execute("BEGIN TRANSACTION")
                 n = ingestor.append(pages_done)
@@ -299,7 +288,6 @@ def _walk(
                 con.execute("COMMIT")
                 summary.pages += 1
                 summary.items += n
-                summary.fast_pages += ingestor.fast_path
                 if oldest is not None:
                     progress.update(task, completed=min(span, max(0.0, (top - oldest).total_seconds())))
                 progress.update(task, description=f"crawling the Hub: {summary.pages:,} pages, {summary.items:,} models, {client.retries} retries")
@@ -313,12 +301,12 @@ def _walk(
     return False
 
 
-def _stage_with_refetch(ingestor: Ingestor, client: HubClient, page: Page, page_no: int) -> tuple[bool, Page]:
-    """Stage a page; a body that looked complete but does not parse is fetched again."""
+def _stage_with_refetch(ingestor: Ingestor, client: HubClient, page: Page, page_no: int) -> Page:
+    """Stage a page (returned, refetched if need be); a body that looked complete but does not parse is fetched again."""
     for attempt in range(MAX_PAGE_RETRIES):
         try:
             ingestor.stage_bytes(page.body, page_no)
-            return True, page
+            return page
         except MalformedPage:
             if attempt == MAX_PAGE_RETRIES - 1:
                 raise

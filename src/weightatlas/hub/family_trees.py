@@ -38,7 +38,9 @@ import duckdb
 import yaml
 
 from weightatlas.errors import InputError
+from weightatlas.hub.client import DEFAULT_ENDPOINT
 from weightatlas.hub.ingest import QUANT_NAME, Ingestor, finalize
+from weightatlas.hub.schema import next_snapshot_id
 from weightatlas.sources.base import SourceInfo, read_csv
 
 SOURCE = SourceInfo(
@@ -52,7 +54,6 @@ SOURCE = SourceInfo(
     description="Real Hub metadata and lineage for eight model family trees (about 300 repos each), crawled in April 2025.",
     independent=True,
 )
-HUB_ENDPOINT = "https://huggingface.co"
 # Files with per-relation lists put only fine-tunes under "children"; the early files list
 # every child there, so their list-only edges get the repack check from ingest on the name.
 LISTS = {"children": "finetune", "adapters": "adapter", "quantized": "quantized", "merges": "merge"}
@@ -147,12 +148,12 @@ def _import_file(path: Path, con: duckdb.DuckDBPyConnection, scratch_dir: Path |
     crawled_at = _crawled_at(path.name, path)
     ref_base = f"{SOURCE.folder}/{path.name}"
     rows = list(read_csv(path, REQUIRED))
-    snapshot_id = con.execute("SELECT coalesce(max(snapshot_id), 0) + 1 FROM crawl_snapshots").fetchone()[0]  # type: ignore[index]
+    snapshot_id = next_snapshot_id(con)
     root_id = rows[0][1]["model_id"].strip() if rows else ""
     con.execute(
         "INSERT INTO crawl_snapshots (snapshot_id, started_at, finished_at, endpoint, query, mode, status, source) "
         "VALUES (?, ?, ?, ?, ?, 'import', 'complete', ?)",
-        [snapshot_id, crawled_at, crawled_at, HUB_ENDPOINT, json.dumps({"family_tree": root_id, "file": path.name}), f"family_tree:{ref_base}"],
+        [snapshot_id, crawled_at, crawled_at, DEFAULT_ENDPOINT, json.dumps({"family_tree": root_id, "file": path.name}), f"family_tree:{ref_base}"],
     )
     records: list[Any] = []
     bad: list[tuple[int, str, str]] = []
@@ -178,7 +179,7 @@ def _import_file(path: Path, con: duckdb.DuckDBPyConnection, scratch_dir: Path |
         record = _wire_record(meta)
         record.setdefault("id", model_id)
         records.append(record)
-    ingestor = Ingestor(con, snapshot_id, source=f"family_tree:{ref_base}", scratch_dir=scratch_dir)
+    ingestor = Ingestor(con, snapshot_id, scratch_dir=scratch_dir)
     try:
         ingestor.stage_records(records)
         con.execute("BEGIN TRANSACTION")

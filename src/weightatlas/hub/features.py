@@ -89,9 +89,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from weightatlas.attribution import CURATED_DIR, read_table
 from weightatlas.errors import InputError
 
-CURATED_DIR = Path(__file__).resolve().parent.parent / "data" / "curated"
 KEY_TABLE_PATH = CURATED_DIR / "config_keys.csv"
 MODEL_TYPE_DEFAULTS_PATH = CURATED_DIR / "model_type_defaults.csv"
 GGUF_ARCHITECTURES_PATH = CURATED_DIR / "gguf_architectures.csv"
@@ -325,12 +325,6 @@ _KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 _MODEL_TYPE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 
 
-def _read(path: Path, required: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
-    from weightatlas.sources.base import read_csv
-
-    return list(read_csv(path, required))
-
-
 def _check_url(path: Path, line: int, value: str) -> str:
     url = value.strip()
     parsed = urlparse(url)
@@ -361,7 +355,7 @@ def _load_key_table(path: Path) -> KeyTable:
     rows: list[KeyRow] = []
     seen_priority: dict[tuple[str, int], int] = {}
     seen_key: dict[tuple[str, str], int] = {}
-    for line, raw in _read(path, columns):
+    for line, raw in read_table(path, columns):
         feature = raw["feature"].strip()
         if feature not in SLOTS:
             raise InputError(path, f"unknown feature {feature!r} (the code reads: {', '.join(sorted(SLOTS))})", line=line, field="feature")
@@ -426,7 +420,7 @@ def _parse_default(path: Path, line: int, feature: str, text: str) -> Any:
 def _load_defaults(path: Path) -> ModelTypeDefaults:
     rows: list[DefaultRow] = []
     seen: dict[tuple[str, str], int] = {}
-    for line, raw in _read(path, ("model_type", "feature", "value", "note", "source_url")):
+    for line, raw in read_table(path, ("model_type", "feature", "value", "note", "source_url")):
         model_type = raw["model_type"].strip()
         if not _MODEL_TYPE_RE.match(model_type):
             raise InputError(path, f"model_type must be a model-type id, got {model_type!r}", line=line, field="model_type")
@@ -462,7 +456,7 @@ def load_gguf_architectures(path: str | Path | None = None) -> GgufArchitectures
 def _load_gguf(path: Path) -> GgufArchitectures:
     mapping: dict[str, str] = {}
     lines: dict[str, int] = {}
-    for line, raw in _read(path, ("gguf_architecture", "model_type", "note", "source_url")):
+    for line, raw in read_table(path, ("gguf_architecture", "model_type", "note", "source_url")):
         arch = raw["gguf_architecture"].strip()
         if not _MODEL_TYPE_RE.match(arch):
             raise InputError(path, f"not a llama.cpp architecture name: {arch!r}", line=line, field="gguf_architecture")
@@ -584,8 +578,7 @@ class _Reader:
             self.nulls[feature] = nulls
 
     def _warn(self, message: str) -> None:
-        if message not in self.warnings:
-            self.warnings.append(message)
+        _warn_once(self.warnings, message)
 
     def _walk(self, label: str, view: dict, path: tuple[str, ...]) -> tuple[bool, Any]:
         node: Any = view
@@ -652,9 +645,7 @@ def _views(config: dict, top_label: str, table: KeyTable, warnings: list[str]) -
         if nested is None:
             continue
         if not isinstance(nested, dict):
-            message = f"{top_label}: {row.key}: expected {KINDS['object']}, got {_short(nested)}; ignored"
-            if message not in warnings:
-                warnings.append(message)
+            _warn_once(warnings, f"{top_label}: {row.key}: expected {KINDS['object']}, got {_short(nested)}; ignored")
             continue
         views.append((row.key, _normalise_view(nested)))
     return views
@@ -897,6 +888,11 @@ def _kv_heads(reader: _Reader, heads: _Hit | None) -> tuple[int | None, str | No
     return None, None
 
 
+def _warn_once(warnings: list[str], message: str) -> None:
+    if message not in warnings:
+        warnings.append(message)
+
+
 def _layer_classes(reader: _Reader, warnings: list[str]) -> tuple[set[str], str] | None:
     hit = reader.first("layer_types")
     if hit is None:
@@ -905,9 +901,8 @@ def _layer_classes(reader: _Reader, warnings: list[str]) -> tuple[set[str], str]
     for name in hit.value:
         found = LAYER_TYPE_CLASSES.get(name)
         if found is None:
-            message = f"{hit.source}: layer_types: unknown layer type {name!r}; ignored"
-            if message not in warnings:
-                warnings.append(message)
+            # Both the sliding-window and the hybrid rules read the schedule; warn once.
+            _warn_once(warnings, f"{hit.source}: layer_types: unknown layer type {name!r}; ignored")
             continue
         classes |= found
     return classes, hit.source

@@ -38,6 +38,7 @@ import duckdb
 import pyarrow as pa
 
 from weightatlas.errors import WeightatlasError
+from weightatlas.hub.schema import RELATIONS
 
 # Wire key -> DuckDB type of the staging table (and of the fast-path reader).
 STAGING: dict[str, str] = {
@@ -79,18 +80,15 @@ class Ingestor:
     """
 
     def __init__(
-        self, con: duckdb.DuckDBPyConnection, snapshot_id: int, *, source: str, scratch_dir: Path | None = None, scratch_prefix: str = ".wa-page-"
+        self, con: duckdb.DuckDBPyConnection, snapshot_id: int, *, scratch_dir: Path | None = None, scratch_prefix: str = ".wa-page-"
     ) -> None:
         self.con = con
         self.snapshot_id = snapshot_id
-        self.source = source
         fd, name = tempfile.mkstemp(prefix=scratch_prefix, suffix=".json", dir=scratch_dir)
         os.close(fd)
         self._scratch = Path(name)
         self._columns = "{" + ", ".join(f"'{k}': '{v}'" for k, v in STAGING.items()) + "}"
-        self._fast: bool = True
         self._bad: list[tuple[int, str | None, str, str]] = []
-        self._items: int | None = None
 
     def close(self) -> None:
         self._scratch.unlink(missing_ok=True)
@@ -112,9 +110,8 @@ class Ingestor:
             if not isinstance(records, list):
                 raise MalformedPage(f"page {page_no} is not a JSON array") from None
             self.stage_records(records)
-            self._fast = False
             return
-        self._fast, self._bad, self._items = True, [], None
+        self._bad = []
 
     def stage_records(self, records: list[Any]) -> None:
         """Stage already-parsed records (checked path), setting aside those that cannot be coerced."""
@@ -138,7 +135,7 @@ class Ingestor:
             self.con.execute(f"CREATE OR REPLACE TEMP TABLE wa_stage AS SELECT position, {casts} FROM wa_arrow")
         finally:
             self.con.unregister("wa_arrow")
-        self._fast, self._bad, self._items = False, bad, len(records)
+        self._bad = bad
 
     def append(self, page_no: int) -> int:
         """Append the staged page to ``hub_raw`` (inside the caller's transaction); returns items read."""
@@ -150,15 +147,15 @@ class Ingestor:
         inserted = self.con.execute("INSERT INTO hub_raw SELECT ?, ?, * FROM wa_stage", [self.snapshot_id, page_no]).fetchone()
         return (inserted[0] if inserted else 0) + len(self._bad)
 
-    def summary(self) -> tuple[int, datetime | None, datetime | None]:
-        """Staged rows, and the oldest ``createdAt`` and ``lastModified`` among them."""
-        row = self.con.execute('SELECT count(*), min("createdAt"), min("lastModified") FROM wa_stage').fetchone()
-        assert row is not None
-        return row[0], row[1], row[2]
+    def drop_older(self, column: str, bound: datetime) -> None:
+        """Leave out staged rows whose ``column`` (a quoted staging column) is before ``bound``."""
+        self.con.execute(f"DELETE FROM wa_stage WHERE {column} < ?", [bound])
 
-    @property
-    def fast_path(self) -> bool:
-        return self._fast
+    def oldest(self) -> tuple[datetime | None, datetime | None]:
+        """The oldest ``createdAt`` and ``lastModified`` among the staged rows."""
+        row = self.con.execute('SELECT min("createdAt"), min("lastModified") FROM wa_stage').fetchone()
+        assert row is not None
+        return row[0], row[1]
 
     @property
     def rejected(self) -> int:
@@ -223,7 +220,10 @@ def finalize(con: duckdb.DuckDBPyConnection, snapshot_id: int, *, source: str, n
 
 # Hub repo ids never contain ':', so a base_model tag with a second ':' carries a relation.
 _RELATION_TAG = "starts_with(t, 'base_model:') AND contains(substr(t, 12), ':')"
-_KNOWN_RELATION = " OR ".join(f"starts_with(t, 'base_model:{r}:')" for r in ("finetune", "adapter", "quantized", "merge"))
+_KNOWN_RELATION = " OR ".join(f"starts_with(t, 'base_model:{r}:')" for r in RELATIONS)
+_RELATION_LIST = ", ".join(f"'{r}'" for r in RELATIONS)
+# A GGUF file set: tagged, listed with GGUF metadata, or served by the gguf library.
+_IS_GGUF = "list_contains(tags, 'gguf') OR gguf IS NOT NULL OR library_name = 'gguf'"
 _UNKNOWN_RELATION = f"list_filter(tags, lambda t: {_RELATION_TAG} AND NOT ({_KNOWN_RELATION}))"
 
 _VALIDATE = f"""
@@ -268,7 +268,7 @@ _MERGE_RULE = {
     "source": "n.source",
 }
 
-_MODEL_ROWS = """
+_MODEL_ROWS = f"""
 SELECT
     id,
     "_id" AS hub_oid,
@@ -289,11 +289,11 @@ SELECT
     CASE
         WHEN json_type("cardData" -> '$.language') = 'ARRAY' THEN CAST("cardData" -> '$.language' AS VARCHAR[])
         WHEN json_type("cardData" -> '$.language') = 'VARCHAR' THEN ["cardData" ->> '$.language']
-        ELSE nullif(list_filter(tags, lambda t: length(t) = 2 AND regexp_full_match(t, '[a-z]{2}') AND t NOT IN ('tf', 'ml')), [])
+        ELSE nullif(list_filter(tags, lambda t: length(t) = 2 AND regexp_full_match(t, '[a-z]{{2}}') AND t NOT IN ('tf', 'ml')), [])
     END AS languages,
     CASE WHEN json_type(gated) = 'BOOLEAN' THEN CAST(gated AS VARCHAR) ELSE gated ->> '$' END AS gated,
     coalesce(TRY_CAST(safetensors ->> '$.total' AS BIGINT), TRY_CAST(gguf ->> '$.total' AS BIGINT)) AS params_total,
-    (list_contains(tags, 'gguf') OR gguf IS NOT NULL OR library_name = 'gguf') AS is_gguf,
+    ({_IS_GGUF}) AS is_gguf,
     sha,
     config ->> '$.model_type' AS model_type,
     CASE WHEN json_type(config -> '$.architectures') = 'ARRAY' THEN CAST(config -> '$.architectures' AS VARCHAR[]) END AS architectures,
@@ -337,7 +337,7 @@ peft_edges AS (
       AND id NOT IN (SELECT child FROM tag_edges) AND id NOT IN (SELECT child FROM card_edges)
 ),
 edges AS (
-    SELECT child, parent, CASE WHEN relation_hub IN ('finetune', 'adapter', 'quantized', 'merge') THEN relation_hub END AS relation_hub, evidence
+    SELECT child, parent, CASE WHEN relation_hub IN ({_RELATION_LIST}) THEN relation_hub END AS relation_hub, evidence
     FROM (SELECT * FROM tag_edges UNION ALL SELECT * FROM card_edges UNION ALL SELECT * FROM peft_edges)
     WHERE parent IS NOT NULL AND trim(parent) <> ''
     QUALIFY row_number() OVER (PARTITION BY child, parent ORDER BY evidence) = 1
@@ -345,7 +345,7 @@ edges AS (
 kinds AS (
     -- per child, once: does it look like a repack or an adapter? (only children with edges)
     SELECT id,
-        list_contains(tags, 'gguf') OR gguf IS NOT NULL OR library_name = 'gguf'
+        {_IS_GGUF}
             OR (contains(config::VARCHAR, 'quant_method') AND config ->> '$.quantization_config.quant_method' IS NOT NULL)
             OR regexp_matches(id, '{QUANT_NAME}') AS is_repack,
         library_name = 'peft' OR contains(config::VARCHAR, 'base_model_name_or_path') AS is_adapter

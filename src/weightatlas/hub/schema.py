@@ -25,6 +25,10 @@ the tests check it.
 
 from __future__ import annotations
 
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
 import duckdb
 
 DDL = """
@@ -167,7 +171,21 @@ HUB_TABLES = (
     "hub_features",
 )
 RELATIONS = ("finetune", "adapter", "quantized", "merge")
+HUB_FLOOR = datetime(2022, 3, 2)  # the Hub's createdAt floor (hub-api.md §8)
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(DDL)
+
+
+def connect(database: str, *, temp_dir: Path, **config: Any) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection with the project's bounds: two threads, 1 GB, spilling to ``temp_dir``, no progress bar."""
+    con = duckdb.connect(database, config={"threads": 2, "memory_limit": "1GB", "temp_directory": str(temp_dir), **config})
+    con.execute("SET enable_progress_bar = false")
+    return con
+
+
+def next_snapshot_id(con: duckdb.DuckDBPyConnection) -> int:
+    row = con.execute("SELECT coalesce(max(snapshot_id), 0) + 1 FROM crawl_snapshots").fetchone()
+    assert row is not None
+    return int(row[0])

@@ -12,7 +12,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from weightatlas.attribution import Attribution, BlocMap, load_attribution
-from weightatlas.indicators import adoption, capability_gap, collaboration, diffusion, efficiency, lineage, regional, regulation
+from weightatlas.indicators import (
+    adoption,
+    capability_gap,
+    collaboration,
+    diffusion,
+    efficiency,
+    lineage,
+    regional,
+    regulation,
+)
 from weightatlas.store import Store
 
 

@@ -35,10 +35,9 @@ POPULATIONS = {
     "p_curated": (
         "ATOM curated first-party open models (tracked_models, mainline list) found in the data",
         "r.id IN (SELECT model_id FROM tracked_models WHERE list = 'main')",
-        "r.bloc",
     ),
-    "p_developer": ("Every repo published by a known developer organisation (redistributors excluded)", "r.org_id IS NOT NULL", "r.bloc"),
-    "p_hub": ("Every repo in the data, attributed to its own developer (Unknown kept as a bloc)", "TRUE", "r.bloc"),
+    "p_developer": ("Every repo published by a known developer organisation (redistributors excluded)", "r.org_id IS NOT NULL"),
+    "p_hub": ("Every repo in the data, attributed to its own developer (Unknown kept as a bloc)", "TRUE"),
 }
 
 
@@ -46,7 +45,7 @@ def compute(ctx: Context) -> dict[str, Any]:
     hub = ctx.hub()
     blocs = list(ctx.blocs.blocs)
     pops: dict[str, Any] = {}
-    for pop_id, (definition, where, _bloc) in POPULATIONS.items():
+    for pop_id, (definition, where) in POPULATIONS.items():
         pops[pop_id] = _population(ctx, definition, where, blocs)
     pops["p_root"] = _root_population(ctx, blocs)
     curated_listed = ctx.store.rows("SELECT count(*) AS n FROM tracked_models WHERE list = 'main'")[0]["n"]
@@ -125,7 +124,7 @@ def _root_population(ctx: Context, blocs: list[str]) -> dict[str, Any]:
         "models": ctx.store.rows(
             "SELECT count(*) AS n FROM wa_repos r WHERE NOT r.is_repack AND (r.id NOT IN (SELECT child FROM wa_edges) OR r.id IN (SELECT child FROM wa_roots))"
         )[0]["n"],
-        "models_by_bloc": {r["bloc"]: round(r["models"]) for r in sorted(main, key=lambda x: x["bloc"])},
+        "models_by_bloc": {r["bloc"]: r["models"] for r in sorted(main, key=lambda x: x["bloc"])},
         "share_30d": _shares(main, blocs, "d30"),
         "share_all_time": _shares(main, blocs, "dall"),
         "repacks": {"share_30d": _shares(repacks, blocs, "d30")},

@@ -24,7 +24,6 @@ vs US closed. A series is published when both China and the US have at least
 
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -32,8 +31,8 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from weightatlas.attribution import CHINA, CURATED_DIR, UNITED_STATES, UNKNOWN
-from weightatlas.errors import InputError
+from weightatlas.attribution import CHINA, UNITED_STATES, UNKNOWN
+from weightatlas.curated import BENCHMARKS, load_table
 from weightatlas.indicators.frontier import (
     DAYS_PER_MONTH,
     CatchUp,
@@ -49,7 +48,6 @@ from weightatlas.indicators.frontier import (
     time_to_parity,
 )
 from weightatlas.sources import ADAPTERS
-from weightatlas.sources.base import read_csv
 
 if TYPE_CHECKING:
     from weightatlas.indicators import Context
@@ -115,26 +113,11 @@ CUTS = (
 
 
 def load_benchmarks(path: Path | None = None) -> dict[str, Benchmark]:
-    """The tracked benchmarks (``benchmarks.csv``), validated."""
-    path = path or CURATED_DIR / "benchmarks.csv"
-    cols = ("id", "name", "unit", "comparison", "min_models_per_bloc", "description", "url")
-    out = {}
-    for line, row in read_csv(path, cols):
-        if not re.fullmatch(r"[a-z0-9_]+", row["id"]):
-            raise InputError(path, f"id must be lower-case letters, digits and _, got {row['id']!r}", line=line, field="id")
-        if row["id"] in out:
-            raise InputError(path, f"duplicate benchmark id {row['id']!r}", line=line, field="id")
-        if row["comparison"] not in ("release", "snapshot"):
-            raise InputError(path, f"comparison must be release or snapshot, got {row['comparison']!r}", line=line, field="comparison")
-        if not row["min_models_per_bloc"].isdigit():
-            raise InputError(path, f"not a whole number: {row['min_models_per_bloc']!r}", line=line, field="min_models_per_bloc")
-        if not row["url"].startswith(("http://", "https://")):
-            raise InputError(path, f"not an http(s) URL: {row['url']!r}", line=line, field="url")
-        out[row["id"]] = Benchmark(
-            row["id"], row["name"], row["unit"], row["comparison"], int(row["min_models_per_bloc"]), row["description"], row["url"],
-            row.get("primary_source") or None,
-        )
-    return out
+    """The tracked benchmarks (``benchmarks.csv``), validated by its table spec."""
+    return {
+        r["id"]: Benchmark(r["id"], r["name"], r["unit"], r["comparison"], r["min_models_per_bloc"], r["description"] or "", r["url"], r["primary_source"])
+        for r in load_table(BENCHMARKS, path)
+    }
 
 
 def compute(ctx: Context) -> dict[str, Any]:

@@ -86,7 +86,7 @@ def compute(ctx: Context) -> dict[str, Any]:
         "flow_matrix": flows,
         "bloc_matrix": _bloc_matrix(matrix_rows=flows),
         "authentic_index": {
-            "overall": round(overall["cross_border"] / overall["total"], 4) if overall["total"] and overall["cross_border"] is not None else (0.0 if overall["total"] else None),
+            "overall": round((overall["cross_border"] or 0) / overall["total"], 4) if overall["total"] else None,
             "substantive_cross_border": round(overall["cross_border"] or 0.0, 3),
             "all_by_known_orgs": round(overall["total"] or 0.0, 3),
             "by_pair": pairs,

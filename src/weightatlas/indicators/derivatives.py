@@ -26,8 +26,8 @@ def compute(ctx: Context, *, min_downloads: int = MIN_DOWNLOADS) -> dict[str, An
     ctx.hub()
     blocs = list(ctx.blocs.blocs)
     variants = {}
-    for name, extra in (("all_relations", "TRUE"), ("without_quantized", "k.substantive")):
-        variants[name] = _variant(ctx, blocs, extra, min_downloads)
+    for name, substantive_only in (("all_relations", False), ("without_quantized", True)):
+        variants[name] = _variant(ctx, blocs, substantive_only, min_downloads)
     counts = ctx.store.rows(
         f"""SELECT count(*) AS derivatives,
                    count(*) FILTER (WHERE r.month IS NULL) AS no_usable_month,
@@ -45,26 +45,26 @@ def compute(ctx: Context, *, min_downloads: int = MIN_DOWNLOADS) -> dict[str, An
     }
 
 
-def _base(extra: str, min_downloads: int) -> str:
+def _base(substantive_only: bool, min_downloads: int) -> str:
     return f"""
         FROM wa_child_kind k JOIN wa_repos r ON r.id = k.child JOIN wa_root_origin o ON o.child = k.child
-        WHERE {extra} AND coalesce(r.downloads, 0) > {min_downloads}
+        WHERE {"k.substantive" if substantive_only else "TRUE"} AND coalesce(r.downloads, 0) > {min_downloads}
     """
 
 
 def monthly_by_root_bloc(ctx: Context, *, substantive_only: bool = False, min_downloads: int = MIN_DOWNLOADS) -> list[dict[str, Any]]:
     """Rows ``(month, bloc, w, wd)``: derivatives created per month by root bloc (merges split 1/k), download-weighted too."""
     ctx.hub()
-    base = _base("k.substantive" if substantive_only else "TRUE", min_downloads)
+    base = _base(substantive_only, min_downloads)
     return ctx.store.rows(
         f"""SELECT r.month, o.root_bloc AS bloc, sum(o.weight) AS w, sum(o.weight * r.downloads) AS wd
             {base} AND r.month IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2"""
     )
 
 
-def _variant(ctx: Context, blocs: list[str], extra: str, min_downloads: int) -> dict[str, Any]:
-    base = _base(extra, min_downloads)
-    monthly = monthly_by_root_bloc(ctx, substantive_only=extra != "TRUE", min_downloads=min_downloads)
+def _variant(ctx: Context, blocs: list[str], substantive_only: bool, min_downloads: int) -> dict[str, Any]:
+    base = _base(substantive_only, min_downloads)
+    monthly = monthly_by_root_bloc(ctx, substantive_only=substantive_only, min_downloads=min_downloads)
     months: dict[str, dict[str, tuple[float, float]]] = {}
     for row in monthly:
         months.setdefault(row["month"], {})[row["bloc"]] = (row["w"], row["wd"] or 0.0)
@@ -87,11 +87,12 @@ def _variant(ctx: Context, blocs: list[str], extra: str, min_downloads: int) -> 
     overall_rows = ctx.store.rows(f"SELECT o.root_bloc AS bloc, sum(o.weight) AS w, sum(o.weight * r.downloads) AS wd {base} GROUP BY 1")
     total = sum(r["w"] for r in overall_rows)
     total_d = sum(r["wd"] or 0 for r in overall_rows)
+    overall_by_bloc = {r["bloc"]: (r["w"], r["wd"] or 0) for r in overall_rows}
     overall = {
         b: {
-            "derivatives": round(next((r["w"] for r in overall_rows if r["bloc"] == b), 0.0), 3),
-            "share": round(next((r["w"] for r in overall_rows if r["bloc"] == b), 0.0) / total, 4) if total else None,
-            "download_weighted_share": round(next((r["wd"] or 0 for r in overall_rows if r["bloc"] == b), 0.0) / total_d, 4) if total_d else None,
+            "derivatives": round(overall_by_bloc.get(b, (0.0, 0))[0], 3),
+            "share": round(overall_by_bloc.get(b, (0.0, 0))[0] / total, 4) if total else None,
+            "download_weighted_share": round(overall_by_bloc.get(b, (0.0, 0))[1] / total_d, 4) if total_d else None,
         }
         for b in blocs
     }

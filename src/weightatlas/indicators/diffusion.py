@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from weightatlas.attribution import CHINA, EUROPE, UNITED_STATES, UNKNOWN
 from weightatlas.curated import ARCHITECTURE_CLASSES, ARCHITECTURE_FACTS, load_table
-from weightatlas.indicators.frontier import DAYS_PER_MONTH
+from weightatlas.indicators.frontier import DAYS_PER_MONTH, months_between, quarter
 from weightatlas.indicators.stats import kaplan_meier, km_median
 
 if TYPE_CHECKING:
@@ -80,10 +80,6 @@ FEATURES: dict[str, tuple[str, Callable[[dict[str, Any]], bool | None]]] = {
 }
 
 
-def months(later: date, earlier: date) -> float:
-    return round((later - earlier).days / DAYS_PER_MONTH, 2)
-
-
 def feature_diffusion(releases: list[Release], feature: str, *, as_of: date) -> dict[str, Any]:
     """Originator, first adopter per other bloc with lags, adoption curves and KM for one feature."""
     label = FEATURES[feature][0]
@@ -99,7 +95,7 @@ def feature_diffusion(releases: list[Release], feature: str, *, as_of: date) -> 
     for r in having:
         if r.bloc in (origin.bloc, UNKNOWN) or r.bloc in firsts:
             continue
-        firsts[r.bloc] = {"model": r.model, "org_id": r.org_id, "released": r.released.isoformat(), "lag_months": months(r.released, origin.released), "source": r.source}
+        firsts[r.bloc] = {"model": r.model, "org_id": r.org_id, "released": r.released.isoformat(), "lag_months": months_between(r.released, origin.released), "source": r.source}
     out["first_adopters"] = firsts
     out["not_yet_adopted_in"] = [b for b in (CHINA, UNITED_STATES, EUROPE) if b != origin.bloc and b not in firsts]
     out["adoption_curve"] = _curve(known, feature)
@@ -107,14 +103,10 @@ def feature_diffusion(releases: list[Release], feature: str, *, as_of: date) -> 
     return out
 
 
-def _quarter(d: date) -> str:
-    return f"{d.year}-Q{(d.month - 1) // 3 + 1}"
-
-
 def _curve(known: list[Release], feature: str) -> list[dict[str, Any]]:
     cells: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
     for r in known:
-        cell = cells[(_quarter(r.released), r.bloc)]
+        cell = cells[(quarter(r.released), r.bloc)]
         cell[1] += 1
         cell[0] += bool(r.features[feature])
     return [
@@ -135,9 +127,9 @@ def _km(releases: list[Release], feature: str, origin: date, as_of: date) -> dic
         rs.sort(key=lambda r: r.released)
         adopted = next((r for r in rs if r.features.get(feature)), None)
         if adopted is not None:
-            t, event = months(adopted.released, origin), True
+            t, event = months_between(adopted.released, origin), True
         else:
-            t, event = months(max(as_of, rs[-1].released), origin), False
+            t, event = months_between(max(as_of, rs[-1].released), origin), False
         times, events = per_bloc[rs[0].bloc]
         times.append(t)
         events.append(event)
@@ -232,12 +224,8 @@ def class_reuse(ctx: Context) -> dict[str, Any]:
     flows: dict[tuple[str, str, bool], int] = defaultdict(int)
     by_year: dict[tuple[int, str, str], int] = defaultdict(int)
     examples = []
-    classified = 0
     for r in rows:
-        origin_org = classes.get(r["architecture"])
-        if origin_org is None:
-            continue
-        classified += 1
+        origin_org = classes[r["architecture"]]  # the query kept known classes only
         if origin_org == r["org_id"] or (orgs[origin_org].parent and orgs[origin_org].parent == orgs[r["org_id"]].parent):
             continue
         origin_bloc = ctx.blocs.bloc(orgs[origin_org].country)
@@ -247,7 +235,7 @@ def class_reuse(ctx: Context) -> dict[str, Any]:
         if not r["has_parent"]:
             examples.append({"repo": r["id"], "developer": orgs[r["org_id"]].name, "architecture": r["architecture"], "class_from": orgs[origin_org].name})
     return {
-        "repos_with_known_class": classified,
+        "repos_with_known_class": len(rows),
         "flows": [
             {"developer_bloc": d, "originator_bloc": o, "declares_parent": p, "repos": n}
             for (d, o, p), n in sorted(flows.items(), key=lambda kv: (-kv[1], kv[0]))

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from weightatlas.attribution import CHINA, UNITED_STATES, UNKNOWN
 from weightatlas.curated import TRAINING_BUDGETS, load_table
-from weightatlas.indicators.stats import bootstrap_slope, ols
+from weightatlas.indicators.stats import bootstrap_mean, bootstrap_slope, ols
 
 if TYPE_CHECKING:
     from weightatlas.indicators import Context
@@ -126,7 +126,7 @@ def compute(ctx: Context) -> dict[str, Any]:
                 continue
             res = [p["eci"] - (fit.intercept + fit.slope * p["log10_flop"]) for p in ps]
             mean = sum(res) / len(res)
-            lo, hi = _bootstrap_mean(res)
+            lo, hi = bootstrap_mean(res)
             residuals[bloc] = {"models": len(ps), "mean_residual_eci": round(mean, 2), "ci95": [round(lo, 2), round(hi, 2)]}
     growth_rows = ctx.store.rows(
         "SELECT countries, release_date, training_compute_flop AS flop FROM models "
@@ -174,11 +174,3 @@ def compute(ctx: Context) -> dict[str, Any]:
         ],
     }
 
-
-def _bootstrap_mean(values: list[float], *, resamples: int = 2000, seed: int = 0) -> tuple[float, float]:
-    import random
-
-    rng = random.Random(seed)
-    n = len(values)
-    means = sorted(sum(values[rng.randrange(n)] for _ in range(n)) / n for _ in range(resamples))
-    return means[int(0.025 * resamples)], means[int(0.975 * resamples) - 1]

@@ -26,9 +26,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from weightatlas.indicators.frontier import DAYS_PER_MONTH, next_month
 from weightatlas.indicators.stats import segmented_regression
 
-MONTH_DAYS = 30.44
 WINDOW_MONTHS = 12
 MIN_SIDE = 6
 EXCLUSION_MONTHS = 3
@@ -80,13 +80,13 @@ def month_points(rows: Sequence[tuple[str, float, float]]) -> tuple[Point, ...]:
     out = []
     for month, value, weight in rows:
         start = date.fromisoformat(month + "-01")
-        end = date(start.year + (start.month == 12), start.month % 12 + 1, 1)
-        out.append(Point(start, end, value, weight))
+        out.append(Point(start, next_month(start), value, weight))
     return tuple(sorted(out, key=lambda p: p.start))
 
 
-def months_between(later: date, earlier: date) -> float:
-    return (later - earlier).days / MONTH_DAYS
+def months_apart(later: date, earlier: date) -> float:
+    """Unrounded months (days / 30.44): the regression's time axis."""
+    return (later - earlier).days / DAYS_PER_MONTH
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,7 @@ def window(series: Series, event: date, *, months: int = WINDOW_MONTHS) -> Windo
     for p in series.usable():
         if p.start <= event < p.end:
             continue  # the transition period: partly before, partly after
-        t = months_between(p.mid, event)
+        t = months_apart(p.mid, event)
         if abs(t) > months + 0.5:
             continue
         (post if t > 0 else pre).append(p)
@@ -113,7 +113,7 @@ def window(series: Series, event: date, *, months: int = WINDOW_MONTHS) -> Windo
 
 def _fit(points: list[Point], event: date) -> Any:
     return segmented_regression(
-        [months_between(p.mid, event) for p in points], [p.value for p in points], [p.weight for p in points]
+        [months_apart(p.mid, event) for p in points], [p.value for p in points], [p.weight for p in points]
     )
 
 
@@ -162,10 +162,10 @@ def _fitted_lines(coef: tuple[float, float, float, float], w: Window, event: dat
     b0, b1, b2, b3 = coef
     out = []
     for p in w.pre:
-        t = months_between(p.mid, event)
+        t = months_apart(p.mid, event)
         out.append({"date": p.mid.isoformat(), "line": "fitted", "segment": "before", "value": round(b0 + b1 * t, 4)})
     for p in w.post:
-        t = months_between(p.mid, event)
+        t = months_apart(p.mid, event)
         out.append({"date": p.mid.isoformat(), "line": "fitted", "segment": "after", "value": round(b0 + b1 * t + b2 + b3 * t, 4)})
         out.append({"date": p.mid.isoformat(), "line": "counterfactual", "segment": "counterfactual", "value": round(b0 + b1 * t, 4)})
     return out
@@ -188,9 +188,9 @@ def placebo_jumps(
     candidates = []
     d = date(usable[0].start.year, usable[0].start.month, 1)
     while d < usable[-1].end:
-        if all(abs(months_between(d, a)) > exclusion for a in avoid):
+        if all(abs(months_apart(d, a)) > exclusion for a in avoid):
             candidates.append(d)
-        d = date(d.year + (d.month == 12), d.month % 12 + 1, 1)
+        d = next_month(d)
     if len(candidates) > max_dates:
         candidates = sorted(random.Random(seed).sample(candidates, max_dates))
     out = []

@@ -114,6 +114,15 @@ def months_between(later: date, earlier: date) -> float:
     return round((later - earlier).days / DAYS_PER_MONTH, 2)
 
 
+def next_month(d: date) -> date:
+    """The first day of the month after ``d``'s."""
+    return date(d.year + (d.month == 12), d.month % 12 + 1, 1)
+
+
+def quarter(d: date) -> str:
+    return f"{d.year}-Q{(d.month - 1) // 3 + 1}"
+
+
 def best(obs: Iterable[Obs], t: date) -> Obs | None:
     """The frontier model at ``t``: highest score released on or before t (earliest on ties)."""
     top: Obs | None = None

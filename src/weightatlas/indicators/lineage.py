@@ -23,6 +23,7 @@ crawled database of millions of repos.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import duckdb
@@ -30,28 +31,36 @@ import pyarrow as pa
 
 from weightatlas.attribution import UNKNOWN, Attribution
 from weightatlas.hub.ingest import QUANT_NAME
+from weightatlas.hub.schema import HUB_FLOOR
 
 MAX_DEPTH = 20
-HUB_FLOOR_SQL = "TIMESTAMP '2022-03-03'"  # createdAt on or before the Hub's floor date is not a real date
+# createdAt on the Hub's floor date (or before) is not a real date: compare with the next midnight.
+HUB_FLOOR_SQL = f"TIMESTAMP '{(HUB_FLOOR + timedelta(days=1)).date()}'"
 
 
 def register_namespaces(con: duckdb.DuckDBPyConnection, attribution: Attribution) -> None:
-    """Temp table ``wa_ns(ns, org_id, org_name, country, bloc, is_redistributor, org_type)``, ``ns`` lower-cased."""
+    """Temp table ``wa_ns(ns, org_id, org_name, country, bloc, is_redistributor, org_type)``, ``ns`` lower-cased.
+
+    A redistributor's namespace is nobody's development: its org, name and country are
+    NULL and its bloc is Unknown, so every join on ``wa_ns`` attributes the same way.
+    """
     rows: dict[str, str] = {}
     for alias, org_id in attribution.aliases.items():
         rows[alias.casefold()] = org_id
     for org in attribution.organizations.values():
         rows.setdefault(org.id.casefold(), org.id)
-    orgs = attribution.organizations
+    orgs = [attribution.organizations[o] for o in rows.values()]
+    devs = [None if org.is_redistributor else org for org in orgs]
+    text = pa.string()
     table = pa.table(
         {
-            "ns": list(rows),
-            "org_id": list(rows.values()),
-            "org_name": [orgs[o].name for o in rows.values()],
-            "country": [orgs[o].country for o in rows.values()],
-            "bloc": [attribution.blocs.bloc(orgs[o].country) for o in rows.values()],
-            "is_redistributor": [orgs[o].is_redistributor for o in rows.values()],
-            "org_type": [orgs[o].org_type for o in rows.values()],
+            "ns": pa.array(list(rows), text),
+            "org_id": pa.array([d.id if d else None for d in devs], text),
+            "org_name": pa.array([d.name if d else None for d in devs], text),
+            "country": pa.array([d.country if d else None for d in devs], text),
+            "bloc": pa.array([attribution.blocs.bloc(d.country) if d and d.country else UNKNOWN for d in devs], text),
+            "is_redistributor": pa.array([org.is_redistributor for org in orgs], pa.bool_()),
+            "org_type": pa.array([org.org_type for org in orgs], text),
         }
     )
     con.register("wa_ns_arrow", table)
@@ -78,10 +87,7 @@ def build_repos(con: duckdb.DuckDBPyConnection) -> None:
         f"""
         CREATE OR REPLACE TEMP TABLE wa_repos AS
         SELECT m.id, m.author,
-               CASE WHEN coalesce(n.is_redistributor, false) THEN NULL ELSE n.org_id END AS org_id,
-               CASE WHEN coalesce(n.is_redistributor, false) THEN NULL ELSE n.org_name END AS org_name,
-               CASE WHEN coalesce(n.is_redistributor, false) THEN NULL ELSE n.country END AS country,
-               CASE WHEN coalesce(n.is_redistributor, false) OR n.country IS NULL THEN '{UNKNOWN}' ELSE n.bloc END AS bloc,
+               n.org_id, n.org_name, n.country, coalesce(n.bloc, '{UNKNOWN}') AS bloc,
                coalesce(n.is_redistributor, false) AS by_redistributor,
                {REPACK_SQL} AS is_repack,
                m.downloads, m.downloads_all_time, m.created_at,
@@ -187,9 +193,7 @@ def root_origin_table(con: duckdb.DuckDBPyConnection) -> None:
         f"""
         CREATE OR REPLACE TEMP TABLE wa_root_origin AS
         SELECT r.child, r.root, r.weight,
-               CASE WHEN coalesce(n.is_redistributor, false) THEN NULL ELSE n.country END AS root_country,
-               CASE WHEN coalesce(n.is_redistributor, false) OR n.country IS NULL THEN '{UNKNOWN}' ELSE n.bloc END AS root_bloc,
-               CASE WHEN coalesce(n.is_redistributor, false) THEN NULL ELSE n.org_name END AS root_org
+               n.country AS root_country, coalesce(n.bloc, '{UNKNOWN}') AS root_bloc, n.org_name AS root_org
         FROM wa_roots r LEFT JOIN wa_ns n ON n.ns = lower(split_part(r.root, '/', 1))
         """
     )
@@ -205,15 +209,14 @@ def child_relations(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE wa_child_kind AS
-        SELECT e.child,
-               CASE WHEN bool_or(e.relation = 'quantized') OR coalesce(any_value(r.is_repack), false) THEN 'quantized'
-                    WHEN bool_or(e.relation = 'merge') THEN 'merge'
-                    WHEN bool_or(e.relation = 'adapter') THEN 'adapter'
-                    ELSE 'finetune' END AS relation
-        FROM wa_edges e LEFT JOIN wa_repos r ON r.id = e.child
-        GROUP BY e.child
+        SELECT *, relation <> 'quantized' AS substantive FROM (
+            SELECT e.child,
+                   CASE WHEN bool_or(e.relation = 'quantized') OR coalesce(any_value(r.is_repack), false) THEN 'quantized'
+                        WHEN bool_or(e.relation = 'merge') THEN 'merge'
+                        WHEN bool_or(e.relation = 'adapter') THEN 'adapter'
+                        ELSE 'finetune' END AS relation
+            FROM wa_edges e LEFT JOIN wa_repos r ON r.id = e.child
+            GROUP BY e.child
+        )
         """
-    )
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE wa_child_kind AS SELECT *, relation <> 'quantized' AS substantive FROM wa_child_kind"
     )

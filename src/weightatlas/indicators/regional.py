@@ -23,7 +23,12 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from weightatlas.curated import EXTERNAL_USAGE, LANGUAGE_REGIONS, SOVEREIGN_PROJECTS, load_table
+from weightatlas.curated import (
+    EXTERNAL_USAGE,
+    LANGUAGE_REGIONS,
+    SOVEREIGN_PROJECTS,
+    load_table,
+)
 
 if TYPE_CHECKING:
     from weightatlas.indicators import Context

@@ -21,14 +21,16 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 import pycountry
 
 from weightatlas.attribution import CHINA
 from weightatlas.curated import DIRECTIONS, POLICY_EVENTS, load_table
+from weightatlas.indicators import adoption, derivatives
 from weightatlas.indicators import event_study as es
+from weightatlas.indicators.frontier import quarter
 
 if TYPE_CHECKING:
     from weightatlas.indicators import Context
@@ -79,10 +81,6 @@ def jurisdiction_label(code: str) -> str:
 
 def group_of(code: str) -> str:
     return US_STATES if code.startswith("US-") else code
-
-
-def quarter(d: date) -> str:
-    return f"{d.year}-Q{(d.month - 1) // 3 + 1}"
 
 
 def quarters(first: date, last: date) -> list[str]:
@@ -150,7 +148,7 @@ def restrictiveness(events: list[dict[str, Any]], *, through: date) -> dict[str,
     return out
 
 
-def _event_row(e: dict[str, Any], figures: bool) -> dict[str, Any]:
+def _event_row(e: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": e["id"],
         "date": e["date"].isoformat(),
@@ -169,7 +167,7 @@ def _event_row(e: dict[str, Any], figures: bool) -> dict[str, Any]:
         "source_url_2": e["source_url_2"],
         "confidence": e["confidence"],
         "checked_on": e["checked_on"].isoformat(),
-        "in_figures": figures,
+        "in_figures": in_figures(e),
         "source_row": f"data/curated/{POLICY_EVENTS.file}:{e['_line']}",
     }
 
@@ -192,20 +190,19 @@ def adoption_series(ctx: Context) -> list[es.Series]:
         (True, "derivative_share_cn_substantive", "The same, fine-tunes, adapters and merges only (no quantisations)"),
     ):
         months: dict[str, dict[str, float]] = defaultdict(dict)
-        for r in _derivative_rows(ctx, substantive):
+        for r in derivatives.monthly_by_root_bloc(ctx, substantive_only=substantive):
             months[r["month"]][r["bloc"]] = r["w"]
         rows = [(m, by.get(CHINA, 0.0) / sum(by.values()), sum(by.values())) for m, by in sorted(months.items()) if sum(by.values()) > 0]
         out.append(
             es.Series(sid, label, "adoption", "derivatives with more than 5 downloads in 30 days, by creation month", source, 20, es.month_points(rows))
         )
-    snaps = _download_rows(ctx)
+    # A snapshot is an instant; a one-day period makes it the "transition" point only on the event's own day.
     points = tuple(
-        es.Point(date.fromisoformat(s["date"]), date.fromisoformat(s["date"]), s["share_30d"].get(CHINA, 0.0), s["models"])
-        for s in snaps
+        es.Point(day, day + timedelta(days=1), s["share_30d"].get(CHINA, 0.0), s["models"])
+        for s in adoption.download_share_series(ctx, list(ctx.blocs.blocs))
         if s["share_30d"]
+        for day in [date.fromisoformat(s["date"])]
     )
-    # A snapshot is an instant; give it a one-day period so it is never the "transition" point.
-    points = tuple(es.Point(p.start, date.fromordinal(p.start.toordinal() + 1), p.value, p.weight) for p in points)
     out.append(
         es.Series(
             "download_share_cn",
@@ -219,18 +216,6 @@ def adoption_series(ctx: Context) -> list[es.Series]:
     )
     out.append(_release_series(ctx))
     return out
-
-
-def _derivative_rows(ctx: Context, substantive: bool) -> list[dict[str, Any]]:
-    from weightatlas.indicators import derivatives
-
-    return derivatives.monthly_by_root_bloc(ctx, substantive_only=substantive)
-
-
-def _download_rows(ctx: Context) -> list[dict[str, Any]]:
-    from weightatlas.indicators import adoption
-
-    return adoption.download_share_series(ctx, list(ctx.blocs.blocs))
 
 
 def _release_series(ctx: Context) -> es.Series:
@@ -258,7 +243,7 @@ def event_studies(series: list[es.Series], studies: list[tuple[StudyEvent, date]
     placebos = {s.id: es.placebo_jumps(s, dates) for s in series}
     out = []
     for study, at in studies:
-        others = [o.id for o, d in studies if o.id != study.id and abs(es.months_between(d, at)) <= es.WINDOW_MONTHS]
+        others = [o.id for o, d in studies if o.id != study.id and abs(es.months_apart(d, at)) <= es.WINDOW_MONTHS]
         results = []
         for s in series:
             r = es.estimate(s, at)
@@ -308,7 +293,7 @@ def compute(ctx: Context) -> dict[str, Any]:
             "through": quarter(through),
             "jurisdictions": restrictiveness(figures, through=through),
         },
-        "events": [_event_row(r, in_figures(r)) for r in sorted(rows, key=lambda r: (r["date"], r["id"]))],
+        "events": [_event_row(r) for r in sorted(rows, key=lambda r: (r["date"], r["id"]))],
         "event_study": {
             "series": [s.describe() for s in series],
             "studies": event_studies(series, studies),

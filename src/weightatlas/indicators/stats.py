@@ -1,8 +1,8 @@
 """Small statistics: OLS, bootstrap intervals, Kaplan–Meier, segmented regression.
 
 * :func:`ols` — least squares ``y = a + b·x`` with the slope's standard error.
-* :func:`bootstrap_slope` — percentile interval for the slope from resampled pairs
-  (seeded, so the same data give the same interval).
+* :func:`bootstrap_slope`, :func:`bootstrap_mean` — percentile intervals from resampled
+  pairs or values (seeded, so the same data give the same interval).
 * :func:`kaplan_meier` — the product-limit estimate of the share of subjects that
   have had the event by time t, with right-censoring (methods.md §7: developers
   not yet adopting a feature are censored at the snapshot date).
@@ -17,6 +17,7 @@ import math
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
+from statistics import NormalDist
 
 import numpy as np
 
@@ -64,6 +65,14 @@ def bootstrap_slope(xs: Sequence[float], ys: Sequence[float], *, resamples: int 
     lo = slopes[int((1 - level) / 2 * len(slopes))]
     hi = slopes[min(len(slopes) - 1, int((1 + level) / 2 * len(slopes)))]
     return lo, hi
+
+
+def bootstrap_mean(values: Sequence[float], *, resamples: int = 2000, seed: int = 0) -> tuple[float, float]:
+    """Percentile 95% interval of the mean (values resampled with replacement, seeded)."""
+    rng = random.Random(seed)
+    n = len(values)
+    means = sorted(sum(values[rng.randrange(n)] for _ in range(n)) / n for _ in range(resamples))
+    return means[int(0.025 * resamples)], means[int(0.975 * resamples) - 1]
 
 
 @dataclass(frozen=True)
@@ -115,11 +124,14 @@ class SegmentedFit:
     """Level change (``b2``) and slope change (``b3``) at the interruption, with HAC errors."""
 
     coef: tuple[float, float, float, float]  # b0 pre level at t=0, b1 pre slope, b2 level change, b3 slope change
-    se: tuple[float, float, float, float]
     cov: tuple[tuple[float, ...], ...]
     n: int
     lags: int
     df: int
+
+    @property
+    def se(self) -> tuple[float, ...]:
+        return tuple(math.sqrt(max(self.cov[i][i], 0.0)) for i in range(4))
 
     @property
     def level_change(self) -> float:
@@ -182,10 +194,8 @@ def segmented_regression(
         meat += weight * (gamma + gamma.T)
     df = n - 4
     cov = bread @ meat @ bread * (n / df if df > 0 else 1.0)  # small-sample scaling, as in HC1
-    se = np.sqrt(np.clip(np.diag(cov), 0, None))
     return SegmentedFit(
         coef=tuple(float(b) for b in beta),  # type: ignore[arg-type]
-        se=tuple(float(s) for s in se),  # type: ignore[arg-type]
         cov=tuple(tuple(float(c) for c in row) for row in cov),
         n=n,
         lags=lags,
@@ -195,14 +205,9 @@ def segmented_regression(
 
 def t_quantile(p: float, df: int) -> float:
     """Student-t quantile by the Cornish–Fisher expansion of the normal one (good to ~1e-3 for df >= 4)."""
-    z = normal_quantile(p)
+    z = NormalDist().inv_cdf(p)
     g1 = (z**3 + z) / 4
     g2 = (5 * z**5 + 16 * z**3 + 3 * z) / 96
     g3 = (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / 384
     return z + g1 / df + g2 / df**2 + g3 / df**3
 
-
-def normal_quantile(p: float) -> float:
-    from statistics import NormalDist
-
-    return NormalDist().inv_cdf(p)

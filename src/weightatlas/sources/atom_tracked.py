@@ -20,7 +20,7 @@ from typing import Any
 import duckdb
 
 from weightatlas.errors import InputError
-from weightatlas.sources.base import SourceInfo, read_csv
+from weightatlas.sources.base import SourceInfo, read_csv, ref
 
 SOURCE = SourceInfo(
     id="atom_tracked_models",
@@ -60,13 +60,12 @@ def read_lists(root: Path) -> list[dict[str, Any]]:
             if model_id.lower() in seen:
                 continue  # listed in both files: the mainline entry wins
             seen.add(model_id.lower())
-            rows.append({"model_id": model_id, "namespace": namespace, "list": kind, "ref": f"{SOURCE.folder}/{name}:{line}"})
+            rows.append({"model_id": model_id, "namespace": namespace, "list": kind, "ref": ref(SOURCE.folder, name, line)})
     return rows
 
 
 def import_into(root: Path, con: duckdb.DuckDBPyConnection, *, scratch_dir: Path | None = None) -> dict[str, Any]:
-    rows = read_lists(root)
-    con.execute(DDL)
+    rows = read_lists(root)  # the table exists: the snapshot build runs DDL first
     con.executemany("INSERT INTO tracked_models VALUES (?, ?, ?, ?)", [(r["model_id"], r["namespace"], r["list"], r["ref"]) for r in rows])
     counts = {kind: sum(1 for r in rows if r["list"] == kind) for kind in ("main", "extra")}
     return {"models": len(rows), **counts, "namespaces": len({r["namespace"] for r in rows})}

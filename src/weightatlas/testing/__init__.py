@@ -1,53 +1,14 @@
 """Test doubles for weightatlas: a fake Hugging Face Hub and a synthetic model population.
 
 See :mod:`weightatlas.testing.fakehub` for what the fake Hub emulates (and what it does
-not), and :mod:`weightatlas.testing.synthetic` for the generated population.
+not), and :mod:`weightatlas.testing.synthetic` for the generated population. This
+package re-exports both modules' public names (the timestamp helpers stay in
+``synthetic``).
 """
 
-from weightatlas.testing.fakehub import (
-    DEFAULT_LIST_FIELDS,
-    EXPAND_PROPERTIES,
-    FAULT_KINDS,
-    SORT_KEYS,
-    FakeHub,
-    FakeHubSpec,
-    Fault,
-    ListDataset,
-    RateLimit,
-    Stats,
-    serve_in_subprocess,
-    subprocess_hub,
-)
-from weightatlas.testing.synthetic import (
-    FIXTURE_COUNTRIES,
-    OFFICIAL_ORGS,
-    REDISTRIBUTORS,
-    SyntheticHub,
-    config_json_for,
-    fixture_country,
-    synthetic_model,
-    synthetic_org_table,
-)
+from weightatlas.testing import fakehub as _fakehub
+from weightatlas.testing import synthetic as _synthetic
+from weightatlas.testing.fakehub import *  # noqa: F403
+from weightatlas.testing.synthetic import *  # noqa: F403
 
-__all__ = [
-    "DEFAULT_LIST_FIELDS",
-    "EXPAND_PROPERTIES",
-    "FAULT_KINDS",
-    "FIXTURE_COUNTRIES",
-    "OFFICIAL_ORGS",
-    "REDISTRIBUTORS",
-    "SORT_KEYS",
-    "FakeHub",
-    "FakeHubSpec",
-    "Fault",
-    "ListDataset",
-    "RateLimit",
-    "Stats",
-    "SyntheticHub",
-    "config_json_for",
-    "fixture_country",
-    "serve_in_subprocess",
-    "subprocess_hub",
-    "synthetic_model",
-    "synthetic_org_table",
-]
+__all__ = [*_fakehub.__all__, *(name for name in _synthetic.__all__ if name not in ("iso_ms", "ms_iso"))]

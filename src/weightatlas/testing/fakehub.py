@@ -174,7 +174,6 @@ FAULT_KINDS: tuple[str, ...] = (
 )  # fmt: skip
 _DATE_SORTS = frozenset({"createdAt", "lastModified"})
 _CURSOR_FAULTS = frozenset({"stale_cursor", "repeat_item", "mutate"})
-_RELATIONS = ("finetune", "adapter", "quantized", "merge")
 _COMPUTED = frozenset({"baseModels", "childrenModelCount"})
 _UNLIMITED_QUOTA = 1_000_000
 _TRUE = frozenset({"true", "True", "1", "yes"})
@@ -809,16 +808,7 @@ class FakeHub:
             out["_id"] = rec["_id"]
         if "id" in rec:
             out["id"] = rec["id"]
-        if expand is None:
-            keys: Iterable[str] = DEFAULT_LIST_FIELDS
-            if "full" in legacy:
-                keys = (*keys, "author", "sha", "lastModified", "siblings")
-            if "cardData" in legacy:
-                keys = (*keys, "cardData")
-            if "config" in legacy:
-                keys = (*keys, "config")
-        else:
-            keys = expand
+        keys: Iterable[str] = _listing_keys(legacy) if expand is None else expand
         for k in keys:
             if k in out:
                 continue
@@ -1024,13 +1014,18 @@ def _check_expand(values: list[str]) -> tuple[str, ...] | None:
     return tuple(dict.fromkeys(values))
 
 
+def _listing_keys(legacy: set[str]) -> tuple[str, ...]:
+    """The keys of a listing without ``expand``: the defaults plus what ``full``, ``cardData`` and ``config`` add, in order."""
+    keys: tuple[str, ...] = DEFAULT_LIST_FIELDS
+    if "full" in legacy:
+        keys = (*keys, "author", "sha", "lastModified", "siblings")
+    return (*keys, *(k for k in ("cardData", "config") if k in legacy))
+
+
 def _want(expand: tuple[str, ...] | None, legacy: set[str]) -> frozenset[str] | None:
     """Record sections a (synthetic) dataset must compute for this projection."""
     if expand is None:
-        keys = set(DEFAULT_LIST_FIELDS)
-        if "full" in legacy:
-            keys |= {"author", "sha", "lastModified", "siblings"}
-        keys |= {k for k in ("cardData", "config") if k in legacy}
+        keys = set(_listing_keys(legacy))
     else:
         keys = {"_id", "id", *expand}
         if "baseModels" in keys:

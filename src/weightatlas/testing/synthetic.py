@@ -1186,6 +1186,3 @@ class SyntheticHub:
 
     def is_deleted(self, i: int) -> bool:
         return i in self._deleted
-
-    def org_table(self) -> list[dict[str, str | None]]:
-        return synthetic_org_table(self.n)

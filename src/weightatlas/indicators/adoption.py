@@ -74,8 +74,9 @@ def _shares(rows: list[dict[str, Any]], blocs: list[str], key: str) -> dict[str,
     out = {}
     for b in blocs:
         value = sum(r[key] or 0 for r in rows if r["bloc"] == b)
-        out[b] = {"downloads": int(value), "share": round(value / total, 4)}
-    return {"total": int(total), "by_bloc": out}
+        # round, not int: a float sum of fractional (merge-split) downloads may land a hair under the integer
+        out[b] = {"downloads": round(value), "share": round(value / total, 4)}
+    return {"total": round(total), "by_bloc": out}
 
 
 def _population(ctx: Context, definition: str, where: str, blocs: list[str]) -> dict[str, Any]:

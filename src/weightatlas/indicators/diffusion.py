@@ -216,7 +216,8 @@ def class_reuse(ctx: Context) -> dict[str, Any]:
         """SELECT r.id, r.org_id, r.bloc, r.created_at::DATE AS created, m.architectures[1] AS architecture,
                   r.id IN (SELECT child FROM hub_edges) AS has_parent
            FROM wa_repos r JOIN hub_models m ON m.id = r.id
-           WHERE r.org_id IS NOT NULL AND list_contains(?, m.architectures[1])""",
+           WHERE r.org_id IS NOT NULL AND list_contains(?, m.architectures[1])
+           ORDER BY r.id""",
         # Filtering in DuckDB keeps a million-repo crawl from crossing into Python.
         [sorted(classes)],
     )

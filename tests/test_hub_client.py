@@ -6,19 +6,7 @@ import httpx2
 import pytest
 
 from weightatlas.hub.client import GaveUp, HubClient, HubError, RateLimiter
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
+from fake_clock import FakeClock
 
 
 def client_for(handler, clock: FakeClock | None = None, **kw) -> HubClient:

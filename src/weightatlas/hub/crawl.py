@@ -13,6 +13,16 @@ staged page, deduplicated, into ``hub_models`` / ``hub_edges`` / ``hub_downloads
 * ``--incremental`` sorts by ``lastModified`` and stops at the previous complete
   snapshot's high-water mark (minus a two-day overlap).
 * ``--max-requests`` stops cleanly at a page boundary; the snapshot stays resumable.
+  Every HTTP request counts (retries, redirects and ``config.json`` fetches too).
+* A next-page link back to a page already fetched in this crawl stops it
+  (:class:`~weightatlas.hub.client.RepeatedLink`) instead of looping; the client
+  refuses links to other origins, waits past ``--max-wait``, pages over
+  ``--max-page-bytes`` and requests past ``--request-deadline`` (see ``client.py``).
+  Each such stop is a :class:`~weightatlas.hub.client.CrawlStopped`: what was
+  committed stays, the snapshot is left ``stopped`` and rerunning resumes.
+* The database file is opened before anything is fetched: another process holding it
+  raises :class:`DatabaseBusy`; a file that is not a DuckDB database, or a path that
+  cannot be created, raises :class:`~weightatlas.errors.InputError`.
 * The next page is fetched in a background thread while the current one is
   written, so network and database work overlap.
 * ``config.json`` is then fetched, once per (repo, commit sha), for repos of known
@@ -24,6 +34,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -33,11 +44,26 @@ from typing import Any, Literal
 
 import duckdb
 
-from weightatlas.hub.client import LIST_EXPAND, HubClient, Page, RateLimiter
+from weightatlas.errors import InputError
+from weightatlas.hub.client import (
+    DEFAULT_DEADLINE,
+    DEFAULT_MAX_PAGE_BYTES,
+    DEFAULT_MAX_WAIT,
+    LIST_EXPAND,
+    CrawlStopped,
+    HubClient,
+    Page,
+    RateLimiter,
+    RepeatedLink,
+    redact_url,
+)
 from weightatlas.hub.ingest import Ingestor, MalformedPage, finalize
+from weightatlas.hub.repo_id import is_valid_repo_id
 from weightatlas.hub.schema import HUB_FLOOR, ensure_schema, next_snapshot_id
 from weightatlas.hub.schema import connect as schema_connect
+from weightatlas.progress import console as progress_console
 from weightatlas.progress import make_progress
+from weightatlas.safe_text import for_terminal
 
 INCREMENTAL_OVERLAP = timedelta(days=2)
 MAX_PAGE_RETRIES = 3  # a page that keeps arriving malformed
@@ -61,6 +87,9 @@ class CrawlOptions:
     configs: Literal["known", "all", "none"] = "known"
     max_rps: float | None = None
     page_size: int | None = 1000
+    max_wait: float = DEFAULT_MAX_WAIT
+    max_page_bytes: int = DEFAULT_MAX_PAGE_BYTES
+    request_deadline: float = DEFAULT_DEADLINE
 
     def subqueries(self) -> list[dict[str, Any]]:
         """One listing per (pipeline tag, author) pair; filters apply to all."""
@@ -114,13 +143,41 @@ class CrawlSummary:
         return self.items / self.seconds if self.seconds else 0.0
 
 
+class DatabaseBusy(CrawlStopped):
+    """Another process (a crawl, or a reader) holds the database file."""
+
+
 def connect(db: Path) -> duckdb.DuckDBPyConnection:
-    db.parent.mkdir(parents=True, exist_ok=True)
+    """Open (or create) the crawl database; one clear error for each way that can fail."""
+    try:
+        db.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(db, f"cannot create its folder: {exc.strerror or exc}") from None
+    if db.is_dir():
+        raise InputError(db, "is a directory, not a database file")
     # A large checkpoint threshold keeps DuckDB from folding the WAL into the file every
     # few pages: each page commit stays a WAL append (still durable), and the fold happens
     # once, at the end. The memory limit keeps a million-model finalize well under 1.5 GB.
-    con = schema_connect(str(db), temp_dir=db.parent / ".wa-duckdb-tmp", checkpoint_threshold="2GB")
-    ensure_schema(con)
+    try:
+        con = schema_connect(str(db), temp_dir=db.parent / ".wa-duckdb-tmp", checkpoint_threshold="2GB")
+    except duckdb.Error as exc:
+        message = str(exc)
+        if "Could not set lock" in message or "Conflicting lock" in message:
+            # DuckDB allows one writer, or any number of readers, per file across processes.
+            pid = re.search(r"\(PID (\d+)\)", message)
+            holder = f" (PID {pid[1]})" if pid else ""
+            raise DatabaseBusy(f"another process holds {db}{holder}; try again when it ends") from None
+        if "not a valid DuckDB database" in message:
+            raise InputError(db, "exists but is not a DuckDB database; name a new file or a database written by weightatlas crawl") from None
+        raise InputError(db, f"cannot be opened as a DuckDB database: {message.splitlines()[0] if message else type(exc).__name__}") from None
+    except OSError as exc:
+        raise InputError(db, f"cannot be opened: {exc.strerror or exc}") from None
+    try:
+        ensure_schema(con)
+    except duckdb.Error as exc:
+        con.close()
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(db, f"cannot hold the crawl tables (is it another program's database, or read-only?): {first}") from None
     return con
 
 
@@ -132,19 +189,37 @@ def crawl(
     is_known_author: Callable[[str], bool] | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
     show_progress: bool = True,
+    notify: Callable[[str], None] | None = None,
 ) -> CrawlSummary:
-    """Run (or resume) one crawl snapshot; see the module docstring."""
+    """Run (or resume) one crawl snapshot; see the module docstring.
+
+    ``notify`` receives one-line messages about long waits (default: printed on stderr,
+    escaped for the terminal).
+    """
     started = now()
-    con = connect(options.db)  # the file lock makes this the only writer, so its scratch files left over are stale
-    scratch_prefix = f".{options.db.name}.page-"
-    for stale in options.db.parent.glob(f"{scratch_prefix}*.json"):
-        stale.unlink(missing_ok=True)
-    client = client or HubClient(endpoint=options.endpoint, limiter=RateLimiter(max_per_second=options.max_rps))
+    notify = notify or _print_notice
+    # The client first: a bad endpoint is refused before the database is touched.
+    own_client = client is None
+    client = client or _client_for(options, notify)
+    if options.max_requests is not None:
+        client.max_requests = options.max_requests
     try:
+        con = connect(options.db)  # the file lock makes this the only writer, so its scratch files left over are stale
+    except BaseException:
+        if own_client:
+            client.close()
+        raise
+    scratch_prefix = f".{options.db.name}.page-"
+    try:
+        for stale in options.db.parent.glob(f"{scratch_prefix}*.json"):
+            stale.unlink(missing_ok=True)
         snapshot_id, resumed = _open_snapshot(con, options, client.endpoint or "", started)
         summary = CrawlSummary(snapshot_id=snapshot_id, status="running", resumed=resumed)
         source = f"hub:{client.endpoint}"
-        ingestor = Ingestor(con, snapshot_id, scratch_dir=options.db.parent, scratch_prefix=scratch_prefix)
+        try:
+            ingestor = Ingestor(con, snapshot_id, scratch_dir=options.db.parent, scratch_prefix=scratch_prefix)
+        except OSError as exc:
+            raise InputError(options.db.parent, f"cannot write a scratch file next to the database: {exc.strerror or exc}") from None
         try:
             stopped = _walk(con, client, ingestor, options, summary, started, show_progress)
         finally:
@@ -156,8 +231,10 @@ def crawl(
             summary.retries = client.retries
             _update_snapshot(con, snapshot_id, status="stopped", requests=client.requests)
         if not stopped and options.configs != "none":
-            cfg_client = config_client or HubClient(endpoint=options.endpoint, limiter=RateLimiter(max_per_second=options.max_rps))
+            cfg_client = config_client or _client_for(options, notify)
             budget = None if options.max_requests is None else max(0, options.max_requests - client.requests)
+            if budget is not None:
+                cfg_client.max_requests = cfg_client.requests + budget  # retries count against it too
             fetched, features = fetch_configs(con, cfg_client, mode=options.configs, is_known_author=is_known_author, budget=budget, now=now)
             summary.configs_fetched, summary.features = fetched, features
             summary.requests += cfg_client.requests
@@ -174,6 +251,24 @@ def crawl(
         return summary
     finally:
         con.close()
+        if own_client:
+            client.close()
+
+
+def _client_for(options: CrawlOptions, notify: Callable[[str], None]) -> HubClient:
+    return HubClient(
+        endpoint=options.endpoint,
+        limiter=RateLimiter(max_per_second=options.max_rps),
+        max_wait=options.max_wait,
+        max_page_bytes=options.max_page_bytes,
+        deadline=options.request_deadline,
+        notify=notify,
+    )
+
+
+def _print_notice(message: str) -> None:
+    # Through the progress bar's console, so the line lands above a live bar.
+    progress_console.print(for_terminal(message), highlight=False, soft_wrap=True)
 
 
 def _reason_class(reason: str) -> str:
@@ -237,6 +332,7 @@ def _walk(
     progress = make_progress()
     if not show_progress:
         progress.disable = True
+    fetched: set[str] = set()  # every listing URL requested in this run: a link back to one would loop
     with progress, ThreadPoolExecutor(max_workers=1, thread_name_prefix="wa-fetch") as pool:
         task = progress.add_task("crawling the Hub", total=span, unit="models")
         for query in options.subqueries():
@@ -258,12 +354,15 @@ def _walk(
                 if pending is None:
                     if _budget_spent(client, options):
                         return True
+                    fetched.add(url)
                     pending = pool.submit(client.get_page, url)
                 page = pending.result()
                 pending = None
                 page = _stage_with_refetch(ingestor, client, page, pages_done)
                 next_url = page.next_url
-                if next_url and not _budget_spent(client, options):
+                repeated = next_url is not None and next_url in fetched
+                if next_url and not repeated and not _budget_spent(client, options):
+                    fetched.add(next_url)
                     pending = pool.submit(client.get_page, next_url)  # overlap the next request with this write
                 bounded = options.incremental or options.created_since is not None
                 # The oldest date on the page: needed to stop at a bound; otherwise only for the
@@ -291,6 +390,13 @@ def _walk(
                 if oldest is not None:
                     progress.update(task, completed=min(span, max(0.0, (top - oldest).total_seconds())))
                 progress.update(task, description=f"crawling the Hub: {summary.pages:,} pages, {summary.items:,} models, {client.retries} retries")
+                if repeated and not done:
+                    # This page is committed (its checkpoint names the repeated link, on the endpoint's
+                    # own origin); following the link would fetch the same pages forever.
+                    raise RepeatedLink(
+                        f"the server's next-page link repeats a page already fetched in this crawl ({redact_url(next_url)}); "
+                        "stopping so the crawl does not loop, the crawl state is saved"
+                    )
                 if done:
                     if pending is not None:
                         pending.cancel()
@@ -347,6 +453,8 @@ def fetch_configs(
            WHERE c.repo_id IS NULL AND NOT coalesce(m.is_gguf, false)
            ORDER BY m.downloads DESC NULLS LAST, m.id"""
     ).fetchall()
+    # Ids stored by versions that did not check them yet are skipped, never requested.
+    candidates = [c for c in candidates if is_valid_repo_id(c[0])]
     if mode == "known":
         known = is_known_author or _known_author_predicate()
         candidates = [c for c in candidates if c[2] and known(c[2])]

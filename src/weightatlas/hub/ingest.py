@@ -12,9 +12,12 @@ Two ways into one typed staging table, then one set of SQL statements:
 
 Each staged page is appended to ``hub_raw`` in the crawler's page transaction
 (cheap: no index to maintain), and :func:`finalize` then does the rest in bulk, in
-SQL, once per run: records with a missing or malformed id, negative or absurd
-counts, impossible dates, or a lineage tag with an unknown relation are quarantined
-with the reason; the rest are upserted into ``hub_models`` (deduplicated by id, the
+SQL, once per run: records with a missing id, an id (or a ``base_model:`` tag's parent
+id) that breaks the Hub's naming rule (reason ``invalid_repo_id``, see ``repo_id.py``),
+negative or absurd counts, impossible dates, or a lineage tag with an unknown relation
+are quarantined with the reason; numbers outside the columns' range (e.g. ``2**70``
+downloads) and non-finite numbers inside JSON fields are quarantined on staging,
+with the field at fault. The rest are upserted into ``hub_models`` (deduplicated by id, the
 last occurrence wins), their downloads are kept per snapshot in ``hub_downloads``,
 and their lineage replaces their previous edges in ``hub_edges``. ``finalize`` is
 idempotent: it consumes whatever ``hub_raw`` holds for the snapshot, so a run that
@@ -38,6 +41,7 @@ import duckdb
 import pyarrow as pa
 
 from weightatlas.errors import WeightatlasError
+from weightatlas.hub.repo_id import sql_is_valid_repo_id
 from weightatlas.hub.schema import RELATIONS
 
 # Wire key -> DuckDB type of the staging table (and of the fast-path reader).
@@ -63,6 +67,7 @@ STAGING: dict[str, str] = {
 }
 _ARROW = {"VARCHAR": pa.string(), "TIMESTAMP": pa.timestamp("us"), "BIGINT": pa.int64(), "DOUBLE": pa.float64(), "VARCHAR[]": pa.list_(pa.string()), "JSON": pa.string()}
 MAX_COUNT = 10**12  # no repo has a trillion downloads; larger values are corrupt
+INT64 = (-(2**63), 2**63 - 1)  # BIGINT columns; beyond it a value cannot even be staged
 # Repack names (hub-api.md §10.5.2): quantised formats and low-precision re-exports.
 QUANT_NAME = r"(?i)(-gguf|-awq|-gptq|-mlx|-exl2|-fp8|-fp4|-nvfp4|-mxfp4|-w4a16|-w8a8|-bnb|-int4|-int8|-[2-8]bit|-[2-8]-?bit|\.gguf$)"
 
@@ -225,19 +230,23 @@ _RELATION_LIST = ", ".join(f"'{r}'" for r in RELATIONS)
 # A GGUF file set: tagged, listed with GGUF metadata, or served by the gguf library.
 _IS_GGUF = "list_contains(tags, 'gguf') OR gguf IS NOT NULL OR library_name = 'gguf'"
 _UNKNOWN_RELATION = f"list_filter(tags, lambda t: {_RELATION_TAG} AND NOT ({_KNOWN_RELATION}))"
+# The parent id a base_model tag names: after the relation when there is one.
+_TAG_PARENT = f"CASE WHEN {_RELATION_TAG} THEN substr(t, 12 + length(split_part(substr(t, 12), ':', 1)) + 1) ELSE substr(t, 12) END"
+_INVALID_PARENT = f"list_filter(tags, lambda t: starts_with(t, 'base_model:') AND NOT coalesce({sql_is_valid_repo_id(_TAG_PARENT)}, false))"
 
 _VALIDATE = f"""
 CREATE OR REPLACE TEMP TABLE wa_bad AS
 SELECT page_no, position, id, reason FROM (
     SELECT page_no, position, id, CASE
         WHEN id IS NULL OR trim(id) = '' THEN 'missing id'
-        WHEN length(id) > 200 OR regexp_matches(id, '\\s') OR regexp_matches(id, '/.*/') THEN 'malformed id'
+        WHEN NOT {sql_is_valid_repo_id('id')} THEN 'invalid_repo_id'
         WHEN downloads < 0 OR "downloadsAllTime" < 0 OR likes < 0 THEN 'absurd value: negative count'
         WHEN downloads > {MAX_COUNT} OR "downloadsAllTime" > {MAX_COUNT} OR likes > {MAX_COUNT} THEN 'absurd value: count above 1e12'
         WHEN "createdAt" > ?::TIMESTAMP + INTERVAL 2 DAY OR "createdAt" < TIMESTAMP '2000-01-01'
             THEN 'absurd value: createdAt ' || "createdAt"::VARCHAR
         WHEN "lastModified" > ?::TIMESTAMP + INTERVAL 2 DAY THEN 'absurd value: lastModified ' || "lastModified"::VARCHAR
         WHEN len({_UNKNOWN_RELATION}) > 0 THEN 'unknown lineage relation in tag ' || {_UNKNOWN_RELATION}[1]
+        WHEN len({_INVALID_PARENT}) > 0 THEN 'invalid_repo_id in tag ' || {_INVALID_PARENT}[1]
     END AS reason
     FROM hub_raw WHERE snapshot_id = ?
 ) WHERE reason IS NOT NULL
@@ -312,7 +321,7 @@ _INSERT_EDGES = f"""
 INSERT INTO hub_edges
 WITH tagged AS (
     SELECT child,
-           CASE WHEN {_RELATION_TAG} THEN substr(t, 12 + length(split_part(substr(t, 12), ':', 1)) + 1) ELSE substr(t, 12) END AS parent,
+           {_TAG_PARENT} AS parent,
            CASE WHEN {_RELATION_TAG} THEN split_part(substr(t, 12), ':', 1) END AS rel
     FROM (SELECT id AS child, unnest(list_filter(tags, lambda t: starts_with(t, 'base_model:'))) AS t FROM wa_ok)
 ),
@@ -339,7 +348,9 @@ peft_edges AS (
 edges AS (
     SELECT child, parent, CASE WHEN relation_hub IN ({_RELATION_LIST}) THEN relation_hub END AS relation_hub, evidence
     FROM (SELECT * FROM tag_edges UNION ALL SELECT * FROM card_edges UNION ALL SELECT * FROM peft_edges)
-    WHERE parent IS NOT NULL AND trim(parent) <> ''
+    -- tag parents were checked in _VALIDATE; a card or adapter config may name a local path
+    -- or a URL instead of a repo: that is no lineage edge
+    WHERE parent IS NOT NULL AND {sql_is_valid_repo_id('parent')}
     QUALIFY row_number() OVER (PARTITION BY child, parent ORDER BY evidence) = 1
 ),
 kinds AS (
@@ -408,6 +419,8 @@ def _as_int(value: Any) -> int:
         raise TypeError(f"expected an integer, got {value!r:.60}")
     if isinstance(value, float) and (not value.is_integer() or abs(value) > 2**62):
         raise ValueError(f"expected an integer, got {value!r}")
+    if not INT64[0] <= value <= INT64[1]:
+        raise ValueError(f"absurd value: integer out of range ({str(value)[:30]})")
     return int(value)
 
 
@@ -434,7 +447,9 @@ def _as_str_list(value: Any) -> list[str]:
 
 
 def _as_json(value: Any) -> str:
-    return json.dumps(value)
+    # allow_nan=False: json.loads reads 1e400 as inf, which would be written back as the
+    # non-JSON token Infinity and fail the JSON cast; it is quarantined as a ValueError instead.
+    return json.dumps(value, allow_nan=False)
 
 
 _COERCE = {"VARCHAR": _as_str, "BIGINT": _as_int, "DOUBLE": _as_float, "TIMESTAMP": _as_timestamp, "VARCHAR[]": _as_str_list, "JSON": _as_json}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -117,7 +118,8 @@ def test_user_bloc_map_replaces_the_default(tmp_path: Path) -> None:
     att = load_attribution(bloc_map=path)
     assert att.blocs.bloc("HK") == CHINA
     assert att.blocs.bloc("FR") == REST_OF_WORLD  # Europe no longer defined
-    assert att.blocs.source == str(path)
+    assert att.blocs.source == path.name  # portable: the file name, with the file's sha256 beside it
+    assert att.blocs.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 @pytest.mark.parametrize(

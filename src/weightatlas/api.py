@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 from weightatlas.attribution import load_attribution
+from weightatlas.errors import WeightatlasError
 from weightatlas.indicators import build_document
 from weightatlas.snapshot import recover_interrupted_swap
 from weightatlas.store import SNAPSHOT_DIR, Store
@@ -26,8 +28,29 @@ def indicators_document(
 
 
 def build_report(out: Path, *, snapshot_dir: Path | None = None, bloc_map: Path | None = None, db: Path | None = None) -> Any:
-    """Compute the document and write the self-contained HTML report into ``out``."""
+    """Compute the document and write the self-contained HTML report into ``out``.
+
+    ``out`` is checked first: a path that cannot be written fails at once, not after the computing.
+    """
     from weightatlas.report import write_report
 
+    check_output_folder(Path(out))
     document = indicators_document(snapshot_dir=snapshot_dir, bloc_map=bloc_map, db=db)
     return write_report(document, Path(out))
+
+
+def check_output_folder(out: Path) -> None:
+    """Raise :class:`WeightatlasError` unless ``out`` is a writable folder, or can be created as one.
+
+    Nothing is created here: the folder is made only when the report is written.
+    """
+    existing = out.absolute()
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if existing == out.absolute():
+        if not existing.is_dir():
+            raise WeightatlasError(f"cannot write the report into {out}: it is not a folder")
+    elif not existing.is_dir():
+        raise WeightatlasError(f"cannot write the report into {out}: {existing} is not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise WeightatlasError(f"cannot write the report into {out}: no write permission on {existing}")

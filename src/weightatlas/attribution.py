@@ -119,12 +119,26 @@ class FamilyRule:
     org_id: str
 
 
+def portable_name(path: Path) -> str:
+    """How output names an input file without depending on where it was built.
+
+    A file shipped in the package is named relative to the package data folder
+    (``curated/blocs.csv``); any other file by its name alone (pair it with a digest).
+    """
+    data_dir = CURATED_DIR.parent
+    resolved = Path(path).resolve()
+    if resolved.is_relative_to(data_dir):
+        return resolved.relative_to(data_dir).as_posix()
+    return resolved.name
+
+
 class BlocMap:
     """ISO country -> bloc. Unlisted countries are "Rest of world"; no country is "Unknown"."""
 
-    def __init__(self, mapping: dict[str, str], *, source: str = "built-in") -> None:
+    def __init__(self, mapping: dict[str, str], *, source: str = "built-in", sha256: str | None = None) -> None:
         self.mapping = dict(mapping)
-        self.source = source
+        self.source = source  # portable: a path inside the package data folder, else the file name
+        self.sha256 = sha256  # of the file read, so a custom map is identified wherever it lives
 
     @classmethod
     def load(cls, path: Path) -> BlocMap:
@@ -139,7 +153,7 @@ class BlocMap:
             if code in mapping:
                 raise InputError(path, f"country {code} listed twice", line=line, field="country")
             mapping[code] = bloc
-        return cls(mapping, source=str(path))
+        return cls(mapping, source=portable_name(path), sha256=hashlib.sha256(Path(path).read_bytes()).hexdigest())
 
     def bloc(self, country: str | None) -> str:
         if not country:

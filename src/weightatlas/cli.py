@@ -2,8 +2,14 @@
 
 Library errors (:class:`~weightatlas.errors.WeightatlasError`, including bad
 input naming file, line and field) are printed as one line on stderr with exit
-code 2; nothing is half-written because the library builds into temporary
+code 2; so are the environment's known failures (an ``OSError`` on a path, a
+DuckDB file locked by another process). Anything else is a bug and keeps its
+traceback. Nothing is half-written because the library builds into temporary
 folders and swaps them in only on success.
+
+Every string that comes from data (input files, Hub responses, manifests, error
+messages quoting them) goes through :func:`~weightatlas.safe_text.for_terminal`
+before it reaches a Rich console: Rich reads ``[...]`` as markup, in table cells too.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from rich.table import Table
 
 from weightatlas import __version__
 from weightatlas.errors import WeightatlasError
+from weightatlas.safe_text import for_terminal
 
 F = TypeVar("F", bound=Callable[..., Any])
 # Piped output (CI logs, `| less`) gets a fixed, readable width instead of Rich's 80 columns.
@@ -30,16 +37,55 @@ err = Console(stderr=True)
 SHORT_BLOC = {"United States": "US", "China": "CN", "Europe": "EU", "Rest of world": "RoW"}
 
 
+class DataTable(Table):
+    """A Rich table built from data: title, headers and cells are printed literally, never read as markup."""
+
+    def __init__(self, *args: Any, title: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, title=for_terminal(title) if title is not None else None, **kwargs)
+
+    def add_column(self, header: Any = "", *args: Any, **kwargs: Any) -> None:
+        super().add_column(for_terminal(header) if isinstance(header, str) else header, *args, **kwargs)
+
+    def add_row(self, *cells: Any, **kwargs: Any) -> None:
+        super().add_row(*(for_terminal(c) if isinstance(c, str) else c for c in cells), **kwargs)
+
+
+def one_line(text: object) -> str:
+    """``text`` on one line, safe for the terminal (multi-line parser messages are joined)."""
+    return for_terminal(" ".join(part.strip() for part in str(text).splitlines() if part.strip()))
+
+
+def fail(label: str, message: object, code: int = 2) -> None:
+    """Print ``label: message`` as one line on stderr and exit with ``code``."""
+    err.print(f"[bold red]{label}:[/] {one_line(message)}", highlight=False, soft_wrap=True)
+    sys.exit(code)
+
+
+def environment_error(exc: BaseException) -> str | None:
+    """The message for a known failure of the environment, or None for anything else (a bug)."""
+    if isinstance(exc, OSError):
+        where = f"{exc.filename}: " if exc.filename is not None else ""
+        return f"{where}{exc.strerror or exc}"
+    duckdb = sys.modules.get("duckdb")  # not imported means it cannot have raised
+    if duckdb is not None and isinstance(exc, duckdb.IOException):
+        return str(exc)  # names the file, e.g. "Could not set lock on file ...: Conflicting lock is held ..."
+    return None
+
+
 def reports_errors(func: F) -> F:
-    """Turn library errors into a one-line message and exit code 2."""
+    """Turn library errors and known environment failures into a one-line message and exit code 2."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
         except WeightatlasError as exc:
-            err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-            sys.exit(2)
+            fail("error", exc)
+        except Exception as exc:
+            message = environment_error(exc)
+            if message is None:
+                raise
+            fail("error", message)
 
     return wrapper  # type: ignore[return-value]
 
@@ -98,7 +144,7 @@ def snapshot_build(data_root: Path, out: Path | None) -> None:
     """
     from weightatlas.snapshot import build_snapshot
 
-    manifest = build_snapshot(data_root, out, on_step=lambda msg: err.print(f"[dim]{msg}[/]"))
+    manifest = build_snapshot(data_root, out, on_step=lambda msg: err.print(f"[dim]{for_terminal(msg)}[/]"))
     _print_manifest(manifest)
 
 
@@ -111,9 +157,9 @@ def snapshot_info(snapshot_dir: Path | None, as_json: bool) -> None:
 
     Example: weightatlas snapshot info
     """
-    from weightatlas.store import Store
+    from weightatlas.api import open_store  # finishes an interrupted swap first, then verifies
 
-    with Store.open(snapshot_dir) as store:
+    with open_store(snapshot_dir) as store:
         if as_json:
             click.echo(json.dumps(store.manifest, indent=2))
         else:
@@ -159,7 +205,7 @@ def report(snapshot_dir: Path | None, bloc_map: Path | None, db: Path | None, ou
     _print_summary(result.document)
     out.mkdir(parents=True, exist_ok=True)
     out_path = result.html_path
-    err.print(f"report written to [bold]{out_path}[/] in {time.perf_counter() - started:.1f} s")
+    err.print(f"report written to [bold]{for_terminal(out_path)}[/] in {time.perf_counter() - started:.1f} s")
 
 
 @main.command()
@@ -169,11 +215,15 @@ def report(snapshot_dir: Path | None, bloc_map: Path | None, db: Path | None, ou
 @click.option("--author", "authors", multiple=True, help="Only repos of this namespace (repeatable).")
 @click.option("--filter", "filters", multiple=True, help="Hub tag filter, e.g. base_model:Qwen/Qwen2.5-7B (repeatable, ANDed).")
 @click.option("--created-since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="Stop at repos created before this date.")
-@click.option("--max-requests", type=click.IntRange(min=1), default=None, help="Stop cleanly after this many requests (resumable).")
+@click.option("--max-requests", type=click.IntRange(min=1), default=None, help="Stop after this many HTTP requests, retries, redirects and config.json fetches included (resumable).")
 @click.option("--incremental", is_flag=True, help="Only repos modified since the last complete crawl (sorted by lastModified, stops early).")
 @click.option("--configs", type=click.Choice(["known", "all", "none"]), default="known", show_default=True, help="Fetch config.json for repos of known organisations, all repos, or none.")
 @click.option("--max-rps", type=click.FloatRange(min=0.01), default=None, help="Request budget (requests per second); the server's RateLimit headers are honoured as well.")
 @click.option("--page-size", type=click.IntRange(1, 1000), default=1000, show_default=True, help="Models per listing page (the `limit` parameter).")
+@click.option("--max-wait", type=click.FloatRange(min=0), default=300.0, show_default=True, help="Longest wait (seconds) the server may ask for (Retry-After, RateLimit reset); beyond it the crawl stops, state saved (exit 3).")
+@click.option("--max-page-bytes", type=click.IntRange(min=1024), default=32 * 2**20, show_default=True, help="Largest response body accepted; a bigger page stops the crawl, state saved (exit 3).")
+@click.option("--request-deadline", type=click.FloatRange(min=0.1), default=120.0, show_default=True, help="Seconds one request may take in total, however slowly the server sends; then it counts as a timeout.")
+@reports_errors
 def crawl(
     endpoint: str | None,
     db: Path | None,
@@ -186,12 +236,15 @@ def crawl(
     configs: str,
     max_rps: float | None,
     page_size: int,
+    max_wait: float,
+    max_page_bytes: int,
+    request_deadline: float,
 ) -> None:
     """Crawl the Hugging Face Hub model listing into a DuckDB file; rerun to resume.
 
     Example: weightatlas crawl --pipeline-tag text-generation --created-since 2026-01-01 --max-requests 200
     """
-    from weightatlas.hub.client import GaveUp
+    from weightatlas.hub.client import CrawlStopped
     from weightatlas.hub.crawl import CrawlOptions, crawl as run_crawl, default_db_path
 
     options = CrawlOptions(
@@ -206,30 +259,32 @@ def crawl(
         configs=configs,  # type: ignore[arg-type]
         max_rps=max_rps,
         page_size=page_size,
+        max_wait=max_wait,
+        max_page_bytes=max_page_bytes,
+        request_deadline=request_deadline,
     )
     try:
         summary = run_crawl(options)
-    except GaveUp as exc:
-        err.print(f"[bold red]stopped:[/] {exc}", highlight=False, soft_wrap=True)
-        sys.exit(3)
-    except WeightatlasError as exc:
-        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-        sys.exit(2)
+    except CrawlStopped as exc:
+        # Gave up, refused an unsafe link or redirect, waited too long, page too large, database
+        # busy: whatever was committed stays, and rerunning resumes (exit 3, as documented).
+        fail("stopped", exc, code=3)
     verb = "resumed and " if summary.resumed else ""
     out.print(
         f"crawl snapshot {summary.snapshot_id} {verb}{summary.status}: {summary.pages:,} pages, {summary.items:,} models read "
         f"({summary.models_per_second:,.0f}/s), {summary.stored:,} stored, {summary.edges:,} lineage edges, "
         f"{summary.quarantined:,} quarantined, {summary.requests:,} requests ({summary.retries} retried), "
-        f"{summary.configs_fetched:,} configs, {summary.features:,} feature rows, in {summary.seconds:.1f} s -> {options.db}"
+        f"{summary.configs_fetched:,} configs, {summary.features:,} feature rows, in {summary.seconds:.1f} s -> {for_terminal(options.db)}"
     )
     for reason, n in summary.quarantine_reasons.items():
-        out.print(f"  quarantined: {reason}: {n:,}")
+        out.print(f"  quarantined: {for_terminal(reason)}: {n:,}")
     if summary.status == "stopped":
         out.print("  stopped at the request budget; run the same command again to continue")
 
 
 @main.command()
 @click.option("--curated", "folder", type=click.Path(path_type=Path, file_okay=False, exists=True), default=None, help="Folder of curated tables to check (default: the package's data/curated).")
+@reports_errors
 def validate(folder: Path | None) -> None:
     """Check every curated table: schema, dates, URLs, codes, duplicates, references.
 
@@ -242,7 +297,8 @@ def validate(folder: Path | None) -> None:
         if r.ok:
             out.print(f"[green]ok[/]    {r.file}" + (f" ({r.rows} rows)" if r.rows is not None else ""))
         else:
-            out.print(f"[bold red]error[/] {r.error}", highlight=False, soft_wrap=True)
+            for problem in r.errors:  # the loader's first problem, then every rejected source URL
+                out.print(f"[bold red]error[/] {one_line(problem)}", highlight=False, soft_wrap=True)
     bad = sum(not r.ok for r in results)
     if bad:
         err.print(f"[bold red]{bad} table{'s' if bad > 1 else ''} failed validation[/]")
@@ -251,8 +307,8 @@ def validate(folder: Path | None) -> None:
 
 
 def _print_manifest(manifest: dict[str, Any]) -> None:
-    out.print(f"[bold]weightatlas snapshot {manifest['snapshot_date']}[/]  content hash {manifest['content_hash']}")
-    table = Table(title="sources")
+    out.print(f"[bold]weightatlas snapshot {for_terminal(manifest['snapshot_date'])}[/]  content hash {for_terminal(manifest['content_hash'])}")
+    table = DataTable(title="sources")
     for col in ("source", "snapshot", "licence", "model rows", "score rows", "skipped", "matched", "unmatched", "scores dated"):
         table.add_column(col, justify="right" if col not in {"source", "snapshot", "licence"} else "left")
     for s in manifest["sources"]:
@@ -263,7 +319,7 @@ def _print_manifest(manifest: dict[str, Any]) -> None:
             f"{m.get('scores_dated', 0):,}",
         )
     out.print(table)
-    tables = Table(title="tables")
+    tables = DataTable(title="tables")
     for col in ("table", "rows", "by source", "sha256"):
         tables.add_column(col)
     for name, meta in manifest["tables"].items():
@@ -281,7 +337,7 @@ def _print_manifest(manifest: dict[str, Any]) -> None:
 
 def _print_summary(doc: dict[str, Any]) -> None:
     gap = doc["indicators"].get("capability_gap", {})
-    table = Table(title="Capability gap, China (CN) vs United States (US), latest month")
+    table = DataTable(title="Capability gap, China (CN) vs United States (US), latest month")
     for col in ("series", "month", "US", "CN", "leader", "gap pts", "gap %", "mean lag mo", "records", "open", "models CN/US"):
         table.add_column(col, no_wrap=col == "series", justify="left" if col in {"series", "month", "leader"} else "right")
     for series_id, s in gap.items():
@@ -311,7 +367,7 @@ def _print_hub_summary(doc: dict[str, Any]) -> None:
     ind = doc["indicators"]
     blocs = doc.get("meta", {}).get("bloc_map", {}).get("blocs", [])
     if "adoption" in ind:
-        table = Table(title=f"Adoption: 30-day download share by bloc ({ind['adoption']['source']})")
+        table = DataTable(title=f"Adoption: 30-day download share by bloc ({ind['adoption']['source']})")
         for col in ("population", "models", *blocs):
             table.add_column(col, justify="left" if col == "population" else "right")
         for pop_id, pop in ind["adoption"]["populations"].items():
@@ -326,7 +382,7 @@ def _print_hub_summary(doc: dict[str, Any]) -> None:
             out.print(f"Authentic collaboration index: {ai['overall']:.1%} ({ai['substantive_cross_border']:,.1f} substantive cross-border of {ai['all_by_known_orgs']:,.1f} derivatives by known organisations)")
     if "regional" in ind and "sovereign" in ind["regional"]:
         sov = ind["regional"]["sovereign"]
-        parts = ", ".join(f"{o} {v['share']:.0%}" for o, v in sov["by_origin"].items())
+        parts = ", ".join(f"{for_terminal(o)} {v['share']:.0%}" for o, v in sov["by_origin"].items())
         out.print(f"Sovereign and regional projects ({sov['projects']} versions): base model from {parts}")
     _print_claims_summary(ind)
 
@@ -334,24 +390,26 @@ def _print_hub_summary(doc: dict[str, Any]) -> None:
 def _print_claims_summary(ind: dict[str, Any]) -> None:
     if "diffusion" in ind:
         diff = ind["diffusion"]
-        table = Table(title=f"Architecture diffusion ({diff['population']['releases']} releases): originator and first adopter per bloc, lag in months")
-        for col in ("feature", "originator", "bloc", "first adopters (lag months)"):
+        # Every "earliest"/"first" here is scoped to the table's population, never the world.
+        table = DataTable(title=f"Architecture diffusion, {diff['population']['scope']}: earliest release and first adopter per bloc, lag in months")
+        for col in ("feature", "earliest in table", "bloc", "prior art", "first adopters (lag months)"):
             table.add_column(col)
         for f in diff["features"]:
             origin = f["originator"]
             if origin is None:
                 continue
             adopters = ", ".join(f"{SHORT_BLOC.get(b, b)} {a['lag_months']:.1f}" for b, a in f["first_adopters"].items())
-            table.add_row(f["feature"], origin["model"], SHORT_BLOC.get(origin["bloc"], origin["bloc"]), adopters or "-")
+            prior = "; ".join(f"{p['model']} {p['date'][:7]}" for p in f.get("prior_art", []))
+            table.add_row(f["feature"], origin["model"], SHORT_BLOC.get(origin["bloc"], origin["bloc"]), prior or "-", adopters or "-")
         out.print(table)
-        counts = diff["direction"]["counts"]
-        out.print("Direction: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in counts.items()))
+        for statement in diff["direction"].get("statements", []):
+            out.print("Direction: " + for_terminal(statement))
     if "efficiency" in ind:
         eff = ind["efficiency"]
         fit = eff["pooled_fit"]
         if fit:
             parts = ", ".join(
-                f"{SHORT_BLOC.get(b, b)} {r['mean_residual_eci']:+.1f} (n={r['models']})" for b, r in eff["efficiency_residual"].items() if r
+                f"{for_terminal(SHORT_BLOC.get(b, b))} {r['mean_residual_eci']:+.1f} (n={r['models']})" for b, r in eff["efficiency_residual"].items() if r
             )
             out.print(f"Compute efficiency: ECI per 10x training FLOP {fit['eci_per_oom']:.1f} (R² {fit['r2']:.2f}, {fit['models']} models); mean residual ECI {parts}")
     if "regulation" in ind:
@@ -359,13 +417,13 @@ def _print_claims_summary(ind: dict[str, Any]) -> None:
         d = reg["counts"]["by_direction"]
         out.print(
             f"Policy events: {reg['population']['events_in_figures']} in {reg['population']['jurisdictions']} jurisdictions "
-            f"({', '.join(f'{k} {v}' for k, v in d.items())})"
+            f"({', '.join(f'{for_terminal(k)} {v}' for k, v in d.items())})"
         )
         index = reg["restrictiveness"]["jurisdictions"]
         parts = ", ".join(
-            f"{index[g]['label']} {index[g]['latest']['net']:+d} ({index[g]['latest']['net_binding']:+d} binding)" for g in ("US", "EU", "CN") if g in index
+            f"{for_terminal(index[g]['label'])} {index[g]['latest']['net']:+d} ({index[g]['latest']['net_binding']:+d} binding)" for g in ("US", "EU", "CN") if g in index
         )
-        out.print(f"Restrictiveness index (restrict minus enable events, {reg['restrictiveness']['through']}): {parts}")
+        out.print(f"Restrictiveness index (restrict minus enable events, {for_terminal(reg['restrictiveness']['through'])}): {parts}")
         results = [r for s in reg["event_study"]["studies"] for r in s["results"]]
         estimated = [r for r in results if r["status"] == "estimated"]
         placebo_ok = [r for r in estimated if r.get("placebo", {}).get("p_value", 1) < 0.05]

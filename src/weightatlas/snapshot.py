@@ -5,7 +5,9 @@ developers, and writes the normalised tables as Parquet plus ``manifest.json``
 into a new temporary folder next to the target. Only when everything has been
 read, validated and written does it swap the new folder in; any error (a bad
 date, a non-numeric score, a missing column, an unknown organisation) leaves
-the previous snapshot untouched.
+the previous snapshot untouched. The swap, the one previous snapshot it keeps
+(``<target>.previous``) and the recovery after a crash at any point live in
+:mod:`weightatlas.snapshot_swap`.
 """
 
 from __future__ import annotations
@@ -13,10 +15,6 @@ from __future__ import annotations
 import glob
 import hashlib
 import json
-import os
-import shutil
-import tempfile
-import uuid
 from collections import Counter
 from collections.abc import Callable
 from datetime import date
@@ -31,6 +29,7 @@ from weightatlas.attribution import CURATED_DIR, Attribution, load_attribution
 from weightatlas.errors import InputError
 from weightatlas.hub.schema import HUB_TABLES, ensure_schema
 from weightatlas.progress import track
+from weightatlas.snapshot_swap import Build, commit, previous_dir, recover
 from weightatlas.resolve import Resolution, load_model_aliases, resolve
 from weightatlas.sources import load_adapters
 from weightatlas.sources.base import Row, ScoreRow, SkippedRow, SourceInfo, read_csv
@@ -102,6 +101,7 @@ def build_snapshot(
         raise InputError(root, "data folder not found (expected the folder holding <owner>__<repo> source folders)")
     out = Path(out or SNAPSHOT_DIR)
     step = on_step or (lambda _msg: None)
+    recover(out)  # a swap an earlier build left half-done is finished first
     adapters = adapters if adapters is not None else load_adapters()
     attribution = attribution or load_attribution()
     aliases = model_aliases if model_aliases is not None else load_model_aliases()
@@ -110,18 +110,13 @@ def build_snapshot(
     step("resolving model names and developers")
     resolution = resolve(rows_by_source, attribution, aliases=aliases)
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".snapshot-new-", dir=out.parent))
-    tmp.chmod(0o755)  # mkdtemp makes it private; the snapshot is package data others read
-    try:
+    # A locked .snapshot-new-<id> folder next to the target; deleted on any error before the swap.
+    with Build(out) as tmp:
         step("importing Hub lineage")
         hub = _write_hub_tables(root, tmp, _default_hub_importers() if hub_importers is None else hub_importers)
         manifest = _write_tables(tmp, adapters, hashes, rows_by_source, resolution, attribution, aliases, hub)
-        _swap_in(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    step(f"snapshot written to {out}")
+        commit(tmp, out)
+    step(f"snapshot written to {out} (the one it replaced is kept in {previous_dir(out)})" if previous_dir(out).exists() else f"snapshot written to {out}")
     return manifest
 
 
@@ -195,24 +190,9 @@ def _write_hub_tables(root: Path, folder: Path, importers: list[ModuleType]) -> 
     }
 
 
-def _swap_in(new: Path, target: Path) -> None:
-    """Replace ``target`` with ``new`` using renames (a crash leaves one complete copy)."""
-    if target.exists():
-        old = target.parent / f".snapshot-old-{uuid.uuid4().hex[:8]}"
-        os.rename(target, old)
-        os.rename(new, target)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.rename(new, target)
-
-
 def recover_interrupted_swap(target: Path) -> None:
-    """If a build died between its two renames, put the previous snapshot back."""
-    if target.exists():
-        return
-    olds = sorted(target.parent.glob(".snapshot-old-*"), key=lambda p: p.stat().st_mtime)
-    if olds:
-        os.rename(olds[-1], target)
+    """Finish or undo a swap a crash interrupted, and delete dead builds' leftovers (see :mod:`weightatlas.snapshot_swap`)."""
+    recover(target)
 
 
 def _write_tables(

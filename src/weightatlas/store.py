@@ -18,6 +18,7 @@ Tables (one row each names its source row in ``ref`` or ``*_ref``):
 
 from __future__ import annotations
 
+import hashlib
 import json
 import tempfile
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from weightatlas.errors import WeightatlasError
+from weightatlas.errors import InputError, WeightatlasError
 from weightatlas.hub.schema import HUB_TABLES, connect, ensure_schema
 from weightatlas.sources.atom_tracked import DDL as TRACKED_DDL
 
@@ -81,6 +82,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("training_compute_flop", pa.float64()),
             ("org_ref", pa.string()),
             ("sources", pa.list_(pa.string())),
+            ("training_compute_confidence", pa.string()),
         ]
     ),
     "scores": pa.schema(
@@ -124,6 +126,126 @@ def write_table(folder: Path, name: str, rows: list[dict[str, Any]]) -> Path:
     return path
 
 
+SNAPSHOT_HINT = "rebuild it with `weightatlas snapshot build --from ../shared/data`"
+
+
+def verify_snapshot(folder: Path) -> dict[str, Any]:
+    """Read ``folder``'s manifest and check every table file against it; return the manifest.
+
+    Checked: the manifest is a JSON object with a ``tables`` entry; every table it
+    lists (and every core table) is there with the sha256 it records; the per-table
+    checksums add up to ``content_hash``. Hashing the embedded snapshot (under 1 MB
+    of Parquet) takes about a millisecond. Any failure raises one
+    :class:`InputError` naming the file and saying to rebuild.
+    """
+    manifest_path = folder / MANIFEST
+    if not manifest_path.is_file():
+        raise WeightatlasError(
+            f"no snapshot at {folder} (missing {MANIFEST}); build one with "
+            "`weightatlas snapshot build --from ../shared/data`"
+        )
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise InputError(manifest_path, f"not UTF-8 text ({exc.reason}); the snapshot is damaged, {SNAPSHOT_HINT}") from exc
+    except json.JSONDecodeError as exc:
+        raise InputError(manifest_path, f"not valid JSON ({exc.msg}, column {exc.colno}); the snapshot is damaged, {SNAPSHOT_HINT}", line=exc.lineno) from exc
+    except OSError as exc:
+        raise InputError(manifest_path, f"cannot read it ({exc.strerror or exc}); {SNAPSHOT_HINT}") from exc
+    tables = manifest.get("tables") if isinstance(manifest, dict) else None
+    if not isinstance(tables, dict) or not all(isinstance(m, dict) for m in tables.values()):
+        raise InputError(manifest_path, f"not a snapshot manifest (no object of tables); {SNAPSHOT_HINT}", field="tables")
+    for name in SCHEMAS:
+        if name not in tables:
+            raise InputError(manifest_path, f"lists no table {name!r}; {SNAPSHOT_HINT}", field="tables")
+    content = hashlib.sha256()
+    for name, meta in tables.items():
+        path = folder / f"{name}.parquet"
+        recorded = meta.get("sha256")
+        if not isinstance(recorded, str) or len(recorded) != 64:
+            raise InputError(manifest_path, f"records no sha256 for table {name!r}; {SNAPSHOT_HINT}", field=f"tables.{name}.sha256")
+        try:
+            actual = hashlib.sha256(path.read_bytes()).hexdigest()
+        except FileNotFoundError:
+            raise WeightatlasError(f"snapshot at {folder} lacks {path.name}; {SNAPSHOT_HINT}") from None
+        except OSError as exc:
+            raise InputError(path, f"cannot read it ({exc.strerror or exc}); {SNAPSHOT_HINT}") from exc
+        if actual != recorded:
+            raise InputError(path, f"sha256 {actual[:16]}… differs from the {recorded[:16]}… in {MANIFEST}: the file is damaged or was changed; {SNAPSHOT_HINT}")
+        content.update(f"{name}:{recorded}\n".encode())
+    if manifest.get("content_hash") != content.hexdigest():
+        raise InputError(manifest_path, f"content_hash does not match the table checksums it lists; {SNAPSHOT_HINT}", field="content_hash")
+    return manifest
+
+
+def _load_parquet(con: duckdb.DuckDBPyConnection, name: str, path: Path, *, insert: bool = False) -> None:
+    """Load one verified Parquet file as table ``name``; an unreadable file is one clear error."""
+    sql = f"INSERT INTO {name} SELECT * FROM read_parquet(?)" if insert else f"CREATE TABLE {name} AS SELECT * FROM read_parquet(?)"
+    try:
+        con.execute(sql, [str(path)])
+    except duckdb.Error as exc:
+        detail = str(exc).splitlines()[0]
+        raise InputError(path, f"not a readable Parquet table ({detail}); {SNAPSHOT_HINT}") from exc
+
+
+DUCKDB_MAGIC = b"DUCK"  # bytes 8-11 of every DuckDB database file, whatever its storage version
+
+
+def attach_crawl_db(con: duckdb.DuckDBPyConnection, db_path: Path) -> None:
+    """Attach a crawled database read-only as ``crawl``, after checking it is one.
+
+    A missing file, a file that is not DuckDB, a DuckDB file without the ``hub_*``
+    tables (or with a column missing), and a file another process holds locked
+    each raise one :class:`WeightatlasError` naming the file, before any indicator
+    reads from it.
+    """
+    hint = f"`weightatlas crawl --db {db_path}` makes one"
+    if not db_path.is_file():
+        raise WeightatlasError(f"no crawl database at {db_path}; run `weightatlas crawl --db {db_path}` first")
+    try:
+        with db_path.open("rb") as f:
+            header = f.read(12)
+    except OSError as exc:
+        raise WeightatlasError(f"cannot read crawl database {db_path}: {exc.strerror or exc}") from exc
+    if header[8:12] != DUCKDB_MAGIC:
+        raise WeightatlasError(f"{db_path} is not a DuckDB database, so not a crawl database ({hint})")
+    try:
+        con.execute("ATTACH ? AS crawl (READ_ONLY)", [str(db_path)])
+    except duckdb.Error as exc:
+        raise WeightatlasError(f"cannot open crawl database {db_path}: {exc}") from exc
+    found: dict[str, set[str]] = {}
+    for table, column in con.execute(
+        "SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = 'crawl' AND schema_name = 'main'"
+    ).fetchall():
+        found.setdefault(table, set()).add(column)
+    for table, columns in _hub_columns().items():
+        if table not in found:
+            raise WeightatlasError(f"{db_path} is not a crawl database (no table {table}; {hint})")
+        missing = [c for c in columns if c not in found[table]]
+        if missing:
+            raise WeightatlasError(
+                f"{db_path} is not a crawl database (table {table} lacks column {missing[0]}; "
+                "it may come from another weightatlas version: crawl into a new file)"
+            )
+
+
+def _hub_columns() -> dict[str, list[str]]:
+    """The columns every ``hub_*`` table of a crawl database must have, from the schema itself."""
+    scratch = duckdb.connect(":memory:")
+    try:
+        ensure_schema(scratch)
+        rows = scratch.execute(
+            "SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = 'memory' ORDER BY table_name, column_index"
+        ).fetchall()
+    finally:
+        scratch.close()
+    columns: dict[str, list[str]] = {name: [] for name in HUB_TABLES}
+    for table, column in rows:
+        if table in columns:
+            columns[table].append(column)
+    return columns
+
+
 @dataclass
 class Store:
     """An in-memory DuckDB connection with one view per snapshot table."""
@@ -142,13 +264,7 @@ class Store:
         holds the file; the error then says so).
         """
         folder = Path(folder or SNAPSHOT_DIR)
-        manifest_path = folder / MANIFEST
-        if not manifest_path.is_file():
-            raise WeightatlasError(
-                f"no snapshot at {folder} (missing {MANIFEST}); build one with "
-                "`weightatlas snapshot build --from ../shared/data`"
-            )
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        manifest = verify_snapshot(folder)  # before any table is read: a damaged snapshot fails here, in one line
         # Bounded memory (spilling to a temp folder) so Hub-scale indicators stay well under 2 GB.
         con = connect(":memory:", temp_dir=Path(tempfile.gettempdir()) / "weightatlas-duckdb")
         for name in SCHEMAS:
@@ -156,15 +272,9 @@ class Store:
             if not path.is_file():
                 raise WeightatlasError(f"snapshot at {folder} lacks {path.name}; rebuild it")
             # Tables, not views: the data is small and indicators read it many times.
-            con.execute(f"CREATE TABLE {name} AS SELECT * FROM read_parquet(?)", [str(path)])
+            _load_parquet(con, name, path)
         if db is not None:
-            db_path = Path(db)
-            if not db_path.is_file():
-                raise WeightatlasError(f"no crawl database at {db_path}; run `weightatlas crawl --db {db_path}` first")
-            try:
-                con.execute("ATTACH ? AS crawl (READ_ONLY)", [str(db_path)])
-            except duckdb.Error as exc:
-                raise WeightatlasError(f"cannot open crawl database {db_path}: {exc}") from exc
+            attach_crawl_db(con, Path(db))
             for name in HUB_TABLES:
                 con.execute(f"CREATE VIEW {name} AS SELECT * FROM crawl.{name}")
         else:
@@ -173,12 +283,12 @@ class Store:
                 path = folder / f"{name}.parquet"
                 if path.is_file():
                     con.execute(f"DROP TABLE {name}")
-                    con.execute(f"CREATE TABLE {name} AS SELECT * FROM read_parquet(?)", [str(path)])
+                    _load_parquet(con, name, path)
         # Curated lists shipped with the snapshot (e.g. the ATOM population), whatever the hub source.
         con.execute(TRACKED_DDL)
         tracked = folder / "tracked_models.parquet"
         if tracked.is_file():
-            con.execute("INSERT INTO tracked_models SELECT * FROM read_parquet(?)", [str(tracked)])
+            _load_parquet(con, "tracked_models", tracked, insert=True)
         return cls(con=con, folder=folder, manifest=manifest, db=Path(db) if db is not None else None)
 
     def rows(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:

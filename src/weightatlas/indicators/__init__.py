@@ -67,7 +67,8 @@ class Context:
                 "SELECT snapshot_id, started_at::DATE::VARCHAR AS date, mode, status, source FROM crawl_snapshots ORDER BY snapshot_id"
             )
             repos = self.store.rows("SELECT count(*) AS n FROM wa_repos")[0]["n"]
-            source = f"crawl database {self.store.db}" if self.store.db else "embedded snapshot (April 2025 Hub family-tree crawls)"
+            # The file name only: the document must not depend on the folder it was built in.
+            source = f"crawl database {self.store.db.name}" if self.store.db else "embedded snapshot (April 2025 Hub family-tree crawls)"
             self._hub = HubData(source=source, snapshots=snaps, repos=repos, lineage=stats.as_dict())
         return self._hub
 
@@ -94,6 +95,6 @@ def build_document(store: Store, attribution: Attribution | None = None, *, only
         result = compute(ctx)
         meta[name] = result.pop("_meta", {})
         indicators[name] = result
-    meta["bloc_map"] = {"source": ctx.blocs.source, "digest": ctx.blocs.digest(), "blocs": list(ctx.blocs.blocs)}
+    meta["bloc_map"] = {"source": ctx.blocs.source, "sha256": ctx.blocs.sha256, "digest": ctx.blocs.digest(), "blocs": list(ctx.blocs.blocs)}
     meta["attribution_digest"] = ctx.attribution.digest
     return {"snapshot": store.manifest, "indicators": indicators, "meta": meta}

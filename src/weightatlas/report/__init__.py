@@ -23,7 +23,7 @@ import vl_convert
 
 from weightatlas import __version__
 from weightatlas.indicators import regional
-from weightatlas.report import charts, policy_charts
+from weightatlas.report import charts, links, policy_charts
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 HEADLINE_ORDER = ("eci", "lmarena_text", "gpqa_diamond", "livebench", "swe_bench_verified", "aider_polyglot")
@@ -163,11 +163,11 @@ def _diffusion_charts(document: dict[str, Any], specs: dict[str, dict[str, Any]]
             o = f["originator"]
             if not o:
                 continue
-            rows.append({"label": f["label"], "role": "originator", "bloc": o["bloc"], "model": o["model"], "released": o["released"], "lag_months": 0})
+            rows.append({"label": f["label"], "role": "earliest in table", "bloc": o["bloc"], "model": o["model"], "released": o["released"], "lag_months": 0})
             for bloc, a in f["first_adopters"].items():
                 rows.append({"label": f["label"], "role": "first adopter", "bloc": bloc, "model": a["model"], "released": a["released"], "lag_months": a["lag_months"]})
         if rows:
-            specs["diffusion-timeline"] = charts.diffusion_timeline(rows, domain=blocs)
+            specs["diffusion-timeline"] = charts.diffusion_timeline(rows, domain=blocs, releases=ind["diffusion"]["population"]["releases"])
         curves = [
             {**c, "label": f["label"]}
             for f in ind["diffusion"]["features"]
@@ -202,7 +202,7 @@ def _regulation_charts(document: dict[str, Any], specs: dict[str, dict[str, Any]
         if not e["in_figures"]:
             continue
         row = index[e["group"]]["label"] if e["group"] in own else "Other jurisdictions"
-        rows.append({**e, "row": row, "targets": ", ".join(e["target"])})
+        rows.append({**e, "row": row, "targets": ", ".join(e["target"]), "link": links.safe_href(e.get("source_url"))})
     order = [index[g]["label"] for g in own] + ["Other jurisdictions"]
     specs["policy-timeline"] = policy_charts.policy_timeline(rows, order=order)
     lines = [{**point, "label": index[g]["label"]} for g in own for point in index[g]["series"]]
@@ -227,6 +227,7 @@ def render_html(document: dict[str, Any]) -> tuple[str, int]:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=jinja2.select_autoescape(["html", "j2"]), undefined=jinja2.StrictUndefined)
     env.filters["num"] = _num
     env.filters["tojson_script"] = _json_for_script
+    env.filters["link"] = links.link  # every link in the templates: http(s) only, the rest as text
     html = env.get_template("index.html.j2").render(**view, specs=specs, vega_bundle=vega_bundle())
     return html, len(specs)
 
@@ -239,11 +240,20 @@ def _num(value: Any, digits: int = 1) -> str:
     return str(value)
 
 
+def _umask() -> int:
+    mask = os.umask(0)  # the only portable way to read it is to set it and put it back
+    os.umask(mask)
+    return mask
+
+
 def _atomic_write(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` via a temporary file and a rename, with the mode a plain open() would give."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
+        # mkstemp creates 0600; a report is meant to be read (and served) by others, as the umask allows.
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

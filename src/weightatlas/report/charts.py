@@ -210,15 +210,16 @@ def index_line(rows: list[dict[str, Any]], *, x: str, y: str, title: str) -> dic
     return _spec(chart)
 
 
-def diffusion_timeline(rows: list[dict[str, Any]], *, domain: list[str]) -> dict[str, Any]:
-    """One row per feature: the originator and each bloc's first adopter on a time axis."""
-    base = alt.Chart(alt.Data(values=rows), title="When each architecture feature first appeared in each bloc's open-weight releases")
+def diffusion_timeline(rows: list[dict[str, Any]], *, domain: list[str], releases: int) -> dict[str, Any]:
+    """One row per feature: the earliest release in the table and each bloc's first adopter on a time axis."""
+    title = f"When each architecture feature first appeared in each bloc, among the {releases} releases in the table (pretrained by the developer)"
+    base = alt.Chart(alt.Data(values=rows), title=title)
     rule = base.mark_rule(color="#bbb").encode(y=alt.Y("label:N", sort=None, title=None), x="min(released):T", x2="max(released):T")
     dots = base.mark_point(filled=True, size=110).encode(
         y=alt.Y("label:N", sort=None, title=None),
         x=alt.X("released:T", title="public release", axis=alt.Axis(format="%b %Y")),
         color=alt.Color("bloc:N", scale=_colour(domain), legend=alt.Legend(orient="top", title=None)),
-        shape=alt.Shape("role:N", scale=alt.Scale(domain=["originator", "first adopter"], range=["diamond", "circle"]), legend=alt.Legend(orient="top", title=None)),
+        shape=alt.Shape("role:N", scale=alt.Scale(domain=["earliest in table", "first adopter"], range=["diamond", "circle"]), legend=alt.Legend(orient="top", title=None)),
         tooltip=["label:N", "role:N", "bloc:N", "model:N", "released:N", alt.Tooltip("lag_months:Q", format=".1f", title="lag (months)")],
     )
     return _spec((rule + dots).properties(width=WIDTH, height=max(160, 26 * len({r["label"] for r in rows}))))

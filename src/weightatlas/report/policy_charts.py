@@ -46,7 +46,7 @@ def policy_timeline(events: list[dict[str, Any]], *, order: list[str]) -> dict[s
             color=alt.Color("direction:N", scale=_direction_scale(), legend=alt.Legend(orient="top", title=None)),
             fill=alt.condition("datum.binding", alt.Color("direction:N", scale=_direction_scale(), legend=None), alt.value("white")),
             shape=alt.value("circle"),
-            href="source_url:N",
+            href="link:N",  # source_url when it is http(s) (see report.links), else no link
             tooltip=[
                 "date:N",
                 "jurisdiction_label:N",

@@ -31,7 +31,7 @@ from typing import Any
 import yaml
 
 from weightatlas.errors import InputError
-from weightatlas.sources.base import ModelRow, Row, ScoreRow, SkippedRow, SourceInfo, parse_date, parse_float, ref
+from weightatlas.sources.base import ModelRow, Row, ScoreRow, SkippedRow, SourceInfo, parse_date, parse_float, read_text, ref
 
 SOURCE = SourceInfo(
     id="aider",
@@ -71,10 +71,7 @@ def read(root: Path) -> Iterator[Row]:
 
 def _load(path: Path) -> list[tuple[dict[str, Any], int]]:
     """Items of a YAML list with the line each starts on."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(path, f"cannot open file: {exc.strerror}") from exc
+    text = read_text(path)
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()

@@ -13,13 +13,15 @@ a name belongs to or which country a developer is in: that is done once, in
 
 Anything malformed raises :class:`~weightatlas.errors.InputError` naming file,
 line and field. Rows that are well-formed but out of scope (an untracked
-benchmark, a row the source marks unverified) are yielded as :class:`SkippedRow`
+benchmark, a model outside the source's domain) are yielded as :class:`SkippedRow`
 so the build can count them.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
+import io
 import math
 import re
 from collections.abc import Iterator
@@ -71,6 +73,9 @@ class ModelRow:
     licence: str | None = None
     hf_repo: str | None = None  # "namespace/name"
     training_compute_flop: float | None = None
+    # Epoch's ``Confidence`` column: how far to trust ``training_compute_flop`` (Confident,
+    # Likely, Speculative, Unknown, Unverified). It rates the compute estimate, never a score.
+    training_compute_confidence: str | None = None
     domain: str | None = None
 
 
@@ -107,7 +112,7 @@ class SkippedRow:
     source_id: str
     ref: str
     reason: str
-    name: str | None = None  # the model the row was about, when it matters (e.g. excluded as unverified)
+    name: str | None = None  # the model the row was about, when it matters
 
 
 Row = ModelRow | ScoreRow | SkippedRow
@@ -117,18 +122,54 @@ def ref(folder: str, relpath: str, line: int | str) -> str:
     return f"{folder}/{relpath}:{line}"
 
 
+def read_text(path: Path) -> str:
+    """The whole of an input file as text: UTF-8, a leading byte-order mark dropped.
+
+    Every adapter and curated loader reads its files through here (the inputs are
+    tens of megabytes at most), so an undecodable file is always one
+    :class:`InputError` naming the line and the byte offset of its first bad byte,
+    never a ``UnicodeDecodeError``.
+    """
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(path, f"cannot open file: {exc.strerror or exc}") from exc
+    bom = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    try:
+        return data[bom:].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        offset = bom + exc.start  # from the start of the file, BOM included
+        line = data.count(b"\n", 0, offset) + 1
+        raise InputError(
+            path,
+            f"not UTF-8 text: byte 0x{data[offset]:02x} at byte offset {offset} ({exc.reason}); save the file as UTF-8",
+            line=line,
+        ) from None
+
+
+def open_text(path: Path) -> io.StringIO:
+    """:func:`read_text` as a file object for :mod:`csv` (line endings kept, as ``newline=""`` does)."""
+    return io.StringIO(read_text(path), newline="")
+
+
+def csv_header(path: Path) -> list[str]:
+    """The column names on the first line of a CSV file, stripped (empty list for an empty file)."""
+    with open_text(path) as handle:
+        try:
+            return [h.strip() for h in next(csv.reader(handle), [])]
+        except csv.Error as exc:
+            raise InputError(path, f"malformed CSV header: {exc}", line=1) from exc
+
+
 def read_csv(path: Path, required: tuple[str, ...] = (), *, comment: str | None = None) -> Iterator[tuple[int, dict[str, str]]]:
     """Yield ``(line_number, row)`` for each record of a CSV file.
 
     The line number is the physical line where the record *starts*, so quoted
     multi-line fields still point at the right place. Missing required columns
-    raise :class:`InputError` naming the first missing one.
+    raise :class:`InputError` naming the first missing one; so does a column name
+    that appears twice (the row dict would silently keep only the last one).
     """
-    try:
-        handle = path.open(newline="", encoding="utf-8-sig")
-    except OSError as exc:
-        raise InputError(path, f"cannot open file: {exc.strerror}") from exc
-    with handle:
+    with open_text(path) as handle:
         lines: Iterator[str] = handle
         skipped = 0
         if comment is not None:
@@ -142,7 +183,14 @@ def read_csv(path: Path, required: tuple[str, ...] = (), *, comment: str | None 
             header = next(reader)
         except StopIteration:
             raise InputError(path, "file is empty (no header row)", line=1) from None
+        except csv.Error as exc:
+            raise InputError(path, f"malformed CSV header: {exc}", line=skipped + 1) from exc
         header = [h.strip() for h in header]
+        seen: set[str] = set()
+        for col in header:
+            if col in seen:
+                raise InputError(path, f"column {col!r} appears more than once in the header", line=skipped + 1, field=col)
+            seen.add(col)
         for col in required:
             if col not in header:
                 raise InputError(path, f"missing column {col!r} in header", line=skipped + 1, field=col)

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from weightatlas.errors import InputError
-from weightatlas.sources.base import ModelRow, Row, ScoreRow, SkippedRow, SourceInfo, parse_float, read_csv, ref
+from weightatlas.sources.base import ModelRow, Row, ScoreRow, SkippedRow, SourceInfo, open_text, parse_float, read_csv, read_text, ref
 
 SOURCE = SourceInfo(
     id="livebench",
@@ -63,10 +63,7 @@ def read(root: Path) -> Iterator[Row]:
 
 
 def _load_json(path: Path) -> tuple[Any, str]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(path, f"cannot open file: {exc.strerror}") from exc
+    text = read_text(path)
     try:
         return json.loads(text), text
     except json.JSONDecodeError as exc:
@@ -138,7 +135,7 @@ def _categories(path: Path) -> dict[str, list[str]]:
 def _record_widths(path: Path) -> dict[int, int]:
     """Number of fields of each CSV record, keyed by its first line (as ``read_csv`` numbers them)."""
     widths: dict[int, int] = {}
-    with path.open(newline="", encoding="utf-8-sig") as handle:
+    with open_text(path) as handle:
         reader = csv.reader(handle)
         try:
             while True:

@@ -43,6 +43,7 @@ from weightatlas.sources.base import (
     SourceInfo,
     parse_date,
     parse_float,
+    read_text,
     ref,
 )
 
@@ -97,10 +98,7 @@ def _rel(root: Path, path: Path) -> str:
 
 
 def _load_json(path: Path) -> tuple[Any, str]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(path, f"cannot open file: {exc.strerror}") from exc
+    text = read_text(path)
     try:
         return json.loads(text), text
     except json.JSONDecodeError as exc:

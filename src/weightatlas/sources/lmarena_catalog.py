@@ -50,6 +50,7 @@ from weightatlas.sources.base import (
     SourceInfo,
     parse_date,
     parse_float,
+    read_text,
 )
 
 SOURCE = SourceInfo(
@@ -143,11 +144,9 @@ def _snapshot_date(path: Path) -> date:
 
 
 def _load_json(path: Path) -> Any:
+    text = read_text(path)
     try:
-        with path.open(encoding="utf-8") as handle:
-            return json.load(handle)
-    except OSError as exc:
-        raise InputError(path, f"cannot open file: {exc.strerror}") from exc
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(path, f"invalid JSON: {exc.msg}", line=exc.lineno) from exc
 

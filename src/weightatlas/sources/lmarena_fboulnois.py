@@ -29,7 +29,6 @@ for one model with different numbers are an error.
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Iterator
 from datetime import date
@@ -42,6 +41,7 @@ from weightatlas.sources.base import (
     ScoreRow,
     SkippedRow,
     SourceInfo,
+    csv_header,
     parse_date,
     parse_float,
     read_csv,
@@ -145,11 +145,7 @@ def _snapshots(base: Path) -> list[tuple[date, Path]]:
 
 
 def _score_column(path: Path) -> str:
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            header = [h.strip() for h in next(csv.reader(handle), [])]
-    except OSError as exc:
-        raise InputError(path, f"cannot open file: {exc.strerror}") from exc
+    header = csv_header(path)
     for column in _SCORE_COLUMNS:
         if column in header:
             return column

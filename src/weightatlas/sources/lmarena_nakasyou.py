@@ -26,14 +26,13 @@ errors; a blank cell is an error too, since the matrix writes absence as ``0``.
 
 from __future__ import annotations
 
-import csv
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 from weightatlas.errors import InputError
-from weightatlas.sources.base import Row, ScoreRow, SourceInfo, parse_date, parse_float, read_csv, ref
+from weightatlas.sources.base import Row, ScoreRow, SourceInfo, csv_header, parse_date, parse_float, read_csv, ref
 
 SOURCE = SourceInfo(
     id="lmarena_nakasyou",
@@ -85,11 +84,7 @@ def read(root: Path) -> Iterator[Row]:
 
 def _header(path: Path) -> tuple[str, list[str]]:
     """The date column's name (blank upstream) and the model columns, checked for duplicates."""
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            header = [h.strip() for h in next(csv.reader(handle), [])]
-    except OSError as exc:
-        raise InputError(path, f"cannot open file: {exc.strerror}") from exc
+    header = csv_header(path)
     if len(header) < 2:
         raise InputError(path, "expected a date column and at least one model column", line=1)
     models = header[1:]

@@ -32,7 +32,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from weightatlas.errors import InputError
-from weightatlas.sources.base import ModelRow, Row, ScoreRow, SkippedRow, SourceInfo, parse_date, parse_float, ref
+from weightatlas.sources.base import ModelRow, Row, ScoreRow, SkippedRow, SourceInfo, parse_date, parse_float, read_text, ref
 
 SOURCE = SourceInfo(
     id="models_dev",
@@ -81,10 +81,7 @@ def read(root: Path) -> Iterator[Row]:
 
 
 def _load(path: Path) -> tuple[dict[str, Any], list[str]]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(path, f"cannot open file: {exc.strerror}") from exc
+    text = read_text(path)
     try:
         return tomllib.loads(text), text.splitlines()
     except tomllib.TOMLDecodeError as exc:

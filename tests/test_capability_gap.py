@@ -10,7 +10,8 @@ import pytest
 
 from weightatlas.attribution import load_attribution
 from weightatlas.indicators import build_document
-from weightatlas.indicators.frontier import DAYS_PER_MONTH
+from weightatlas.indicators import frontier as frontier_math
+from weightatlas.indicators.frontier import DAYS_PER_MONTH, Obs
 from weightatlas.snapshot import build_snapshot
 from weightatlas.sources.base import ModelRow, ScoreRow, SourceInfo
 from weightatlas.store import Store
@@ -187,3 +188,68 @@ def test_thin_series_are_listed_not_published(tmp_path: Path) -> None:
         doc = build_document(store, load_attribution())
     assert "eci" not in doc["indicators"]["capability_gap"]
     assert doc["meta"]["capability_gap"]["excluded_series"][0]["models_by_bloc"] == {"China": 1, "United States": 5}
+
+
+# --- Issue 9 §4: keep the newest models (Epoch's Confidence rates compute, not ECI) ---
+
+
+def test_unverified_compute_confidence_keeps_the_eci_score(fixture_data: Path, tmp_path: Path) -> None:
+    """GPT-5.2's row says Confidence=Unverified (its compute estimate): its ECI score must reach the scores table."""
+    from weightatlas.sources import epoch_eci
+
+    build_snapshot(fixture_data, tmp_path / "snap", adapters=[epoch_eci], model_aliases=[], hub_importers=[])
+    with Store.open(tmp_path / "snap") as store:
+        rows = store.rows("SELECT model_id, value FROM scores WHERE benchmark = 'eci' AND source_id = 'epoch_eci'")
+    assert {r["model_id"]: round(r["value"], 2) for r in rows}.get("gpt-5.2") == 153.75
+
+
+def o(model: str, day: str, score: float) -> Obs:
+    return Obs(model_id=model.lower(), model=model, release_date=date.fromisoformat(day), score=score, ref=f"fixture:{model}")
+
+
+def test_horizontal_gap_is_the_mean_time_distance_over_eci_levels() -> None:
+    """Epoch's horizontal distance: for each ECI level both lines reach, when open got there minus when closed did."""
+    closed = [o("C1", "2023-01-01", 100), o("C2", "2023-07-01", 110), o("C3", "2024-01-01", 120)]
+    opened = [o("O1", "2023-04-01", 100), o("O2", "2023-10-01", 110)]
+    h = frontier_math.horizontal_gap(opened, closed, step=1.0)
+    # Levels 100.5 .. 109.5: open reached them on 2023-10-01, closed on 2023-07-01 (92 days).
+    assert h["n_levels"] == 10 and h["eci_range"] == [100.0, 110.0]
+    assert h["mean_lag_months"] == round(92 / DAYS_PER_MONTH, 2)
+    assert h["n_censored_levels"] == 0 and h["challenger_models"] == ["O2"]
+    # An open record no closed model has reached yet is censored, never averaged.
+    ahead = [*opened, o("O3", "2024-06-01", 130)]
+    h = frontier_math.horizontal_gap(ahead, closed, step=1.0)
+    # Levels 110.5 .. 119.5: open on 2024-06-01, closed on 2024-01-01 (152 days); 120.5 .. 129.5: censored.
+    assert h["n_levels"] == 30 and h["n_censored_levels"] == 10
+    assert h["mean_lag_months"] == round((10 * 92 + 10 * 152) / 20 / DAYS_PER_MONTH, 2)
+    # A window keeps the levels the open line first reached inside it.
+    h = frontier_math.horizontal_gap(ahead, closed, step=1.0, window=(date(2024, 1, 1), date(2024, 12, 31)))
+    assert (h["n_levels"], h["n_censored_levels"]) == (20, 10) and h["mean_lag_months"] == round(152 / DAYS_PER_MONTH, 2)
+
+
+def test_open_vs_closed_published_comparison_sits_next_to_ours(document: dict) -> None:
+    cmp = document["indicators"]["capability_gap"]["eci"]["cuts"]["open_vs_closed"]["published_comparison"]
+    assert [p["url"] for p in cmp["published"]] == [
+        "https://epoch.ai/data-insights/open-weights-vs-closed-weights-models",
+        "https://epoch.ai/data-insights/open-closed-eci-gap",
+    ]
+    first = cmp["published"][0]
+    assert first["lag_months"] == 3 and "average of 3 months" in first["sentence"]
+    ours = first["ours"]
+    assert {"horizontal_lag_months", "vertical_gap_points", "record_mean_lag_months", "months_behind_mean"} <= set(ours)
+    assert first["difference_months"] == round(ours["horizontal_lag_months"] - 3, 2)
+    assert cmp["reasons"] and any("snapshot" in r for r in cmp["reasons"])
+
+
+def test_embedded_eci_series_keeps_the_newest_models() -> None:
+    """On the real snapshot the ECI series reaches 2026: GPT-5.2 and Kimi K2.5 (both rated Unverified) are in it."""
+    with Store.open() as store:
+        doc = build_document(store, load_attribution(), only=["capability_gap"])
+    eci = doc["indicators"]["capability_gap"]["eci"]
+    in_series = {p["model_id"] for p in eci["frontier"]} | {e["model_id"] for e in eci["catch_up"]["events"] + eci["catch_up"]["open"]}
+    in_series |= {e["matched_by"]["model_id"] for e in eci["catch_up"]["events"]}
+    assert {"gpt-5.2", "kimi-k2.5"} <= in_series
+    assert eci["latest"]["month"] >= "2026-01"
+    assert not any("Unverified" in c and "excluded" in c for c in eci["caveats"])
+    cmp = eci["cuts"]["open_vs_closed"]["published_comparison"]
+    assert cmp["published"][0]["ours"]["horizontal_lag_months"] is not None

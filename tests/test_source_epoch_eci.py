@@ -37,7 +37,19 @@ def score(line: int, name: str, variant: str, value: float, orgs: tuple[str, ...
 def test_fixture_rows(fixture_data: Path) -> None:
     rows = list(epoch_eci.read(fixture_data))
     assert rows == [
-        SkippedRow("epoch_eci", at(2), "marked Unverified", name="GPT-5.2"),
+        # Line 2: Confidence "Unverified" rates the (here absent) compute estimate, not the ECI score: kept.
+        ModelRow(
+            source_id="epoch_eci",
+            ref=at(2),
+            name="GPT-5.2",
+            display_name="GPT-5.2 (high)",
+            variant="gpt-5.2-2025-12-11_high",
+            org_names=("OpenAI",),
+            org_countries=(US,),
+            release_date=date(2025, 12, 11),
+            accessibility="api",
+        ),
+        score(2, "GPT-5.2", "gpt-5.2-2025-12-11_high", 153.75460227869357, ("OpenAI",)),
         # Line 3: the quoted model name carries a trailing newline (as in the real file).
         ModelRow(
             source_id="epoch_eci",
@@ -50,6 +62,7 @@ def test_fixture_rows(fixture_data: Path) -> None:
             release_date=date(2025, 2, 24),
             accessibility="api",
             training_compute_flop=3.35e25,
+            training_compute_confidence="Speculative",
         ),
         score(3, "Claude 3.7 Sonnet", "claude-3-7-sonnet-20250219_32K", 141.5, ("Anthropic",)),
         ModelRow(
@@ -63,6 +76,7 @@ def test_fixture_rows(fixture_data: Path) -> None:
             release_date=date(2025, 1, 20),
             accessibility="open",
             training_compute_flop=4.0e24,
+            training_compute_confidence="Confident",
         ),
         score(5, "DeepSeek-R1", "deepseek-r1", 142.25, ("DeepSeek",)),
         ModelRow(
@@ -99,6 +113,14 @@ def test_fixture_rows(fixture_data: Path) -> None:
     ]
 
 
+def test_unverified_rows_keep_their_eci_score(fixture_data: Path) -> None:
+    """Epoch's ``Confidence`` rates the training-compute estimate: an Unverified row keeps its model and score."""
+    rows = list(epoch_eci.read(fixture_data))
+    assert not [r for r in rows if isinstance(r, SkippedRow)]
+    scores = {r.model_name: r.value for r in rows if isinstance(r, ScoreRow)}
+    assert scores["GPT-5.2"] == pytest.approx(153.7546)
+
+
 def test_source_info_points_at_pinned_history_file() -> None:
     assert epoch_eci.SOURCE.files == (REL,)
     assert epoch_eci.SOURCE.snapshot_date == date(2026, 3, 9)
@@ -115,7 +137,7 @@ def tree(fixture_data: Path, tmp_path: Path) -> Path:
         ("deepseek-r1,142.25,2025-01-20", "deepseek-r1,142.25,20 Jan 2025", 5, "Release date"),
         ("146.8,2025-06-05", "n/a,2025-06-05", 7, "ECI Score"),
         ("China,Open weights (unrestricted),4.0e+24", "China,Open weights (unrestricted),about 4e24", 5, "Training compute (FLOP)"),
-        # An excluded (Unverified) row is still validated.
+        # An Unverified row is validated like any other.
         ("153.75460227869357", "153.7.5", 2, "ECI Score"),
         ("glm-4.5,,", ",,", 8, "Model version"),
     ],
@@ -134,8 +156,12 @@ def test_missing_column(tree: Path) -> None:
 def test_real_data(shared_data: Path) -> None:
     rows = list(epoch_eci.read(shared_data))
     kinds = Counter(type(row).__name__ for row in rows)
-    assert kinds == {"ModelRow": 533, "ScoreRow": 261, "SkippedRow": 50}
-    assert {row.reason for row in rows if isinstance(row, SkippedRow)} == {"marked Unverified"}
+    assert kinds == {"ModelRow": 583, "ScoreRow": 298}
+    names = {row.model_name for row in rows if isinstance(row, ScoreRow)}
+    assert {"GPT-5.2", "Claude Opus 4.6", "GLM-5", "Kimi K2.5", "DeepSeek-V3.2"} <= names
+    models = [row for row in rows if isinstance(row, ModelRow)]
+    assert {row.training_compute_confidence for row in models if row.training_compute_flop} == {"Confident", "Likely", "Speculative"}
+    assert all(row.training_compute_confidence is None for row in models if not row.training_compute_flop)
     scores = [row for row in rows if isinstance(row, ScoreRow)]
     assert all(50 < row.value < 170 for row in scores)
     models = [row for row in rows if isinstance(row, ModelRow)]

@@ -126,6 +126,8 @@ class ResolvedModel:
     training_compute_flop: float | None
     org_ref: str | None  # where the developer came from (source row, or "family rule")
     sources: list[str] = field(default_factory=list)
+    # Epoch's confidence in training_compute_flop, taken from the row that gave the figure.
+    training_compute_confidence: str | None = None
 
 
 @dataclass
@@ -395,7 +397,8 @@ def _merge_group(group: list[ModelRow | ScoreRow], attribution: Attribution, con
     params_active, _ = _first(group, "params_active")
     licence = next((r.licence for r in group if r.licence), None)
     hf_repo, _ = _first(group, "hf_repo")
-    compute, _ = _first(group, "training_compute_flop")
+    compute, compute_ref = _first(group, "training_compute_flop")
+    compute_confidence = next((r.training_compute_confidence for r in group if isinstance(r, ModelRow) and r.ref == compute_ref and r.training_compute_flop == compute), None)
     return ResolvedModel(
         model_id=key or "model",
         display_name=str(display).strip(),
@@ -412,6 +415,7 @@ def _merge_group(group: list[ModelRow | ScoreRow], attribution: Attribution, con
         training_compute_flop=compute,  # type: ignore[arg-type]
         org_ref=org_ref,
         sources=sorted({r.source_id for r in group}),
+        training_compute_confidence=compute_confidence,
     )
 
 

@@ -24,9 +24,10 @@ vs US closed. A series is published when both China and the US have at least
 
 from __future__ import annotations
 
+import statistics
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -43,6 +44,7 @@ from weightatlas.indicators.frontier import (
     frontier,
     gap,
     gaps,
+    horizontal_gap,
     month_end,
     month_ends,
     time_to_parity,
@@ -123,7 +125,6 @@ def load_benchmarks(path: Path | None = None) -> dict[str, Benchmark]:
 def compute(ctx: Context) -> dict[str, Any]:
     benchmarks = load_benchmarks()
     sources = {s["id"]: s for s in ctx.store.manifest["sources"]}
-    unverified = _unverified_names(ctx)
     rows = ctx.store.rows(
         """
         SELECT s.*, m.display_name, m.countries, m.accessibility
@@ -145,7 +146,7 @@ def compute(ctx: Context) -> dict[str, Any]:
             series_id = bench.id if independent else f"{bench.id}.self_reported"
             chosen, alternates = _select(candidates, bench, independent)
             scored, excluded_counts = _scored(chosen, ctx)
-            series = _series(series_id, bench, independent, scored, excluded_counts, alternates, sources, ctx, unverified)
+            series = _series(series_id, bench, independent, scored, excluded_counts, alternates, sources, ctx)
             if series is None:
                 counts = Counter(s.bloc for s in _latest_view(scored, bench))
                 excluded.append(
@@ -158,16 +159,6 @@ def compute(ctx: Context) -> dict[str, Any]:
                 continue
             out[series_id] = series
     out["_meta"] = {"excluded_series": excluded, "window_start": WINDOW_START.isoformat(), "days_per_month": DAYS_PER_MONTH}
-    return out
-
-
-def _unverified_names(ctx: Context) -> dict[str, list[str]]:
-    """Model names each source excluded as unverified (from the manifest), for caveats."""
-    out: dict[str, list[str]] = {}
-    for s in ctx.store.manifest["sources"]:
-        names = s.get("excluded_unverified") or []
-        if names:
-            out[s["id"]] = names
     return out
 
 
@@ -341,7 +332,6 @@ def _series(
     alternates: list[str],
     sources: dict[str, dict[str, Any]],
     ctx: Context,
-    unverified: dict[str, list[str]],
 ) -> dict[str, Any] | None:
     view = _latest_view(scored, bench)
     counts = Counter(s.bloc for s in {s.obs.model_id: s for s in view}.values())
@@ -389,13 +379,134 @@ def _series(
             if snaps:
                 compared["snapshots"] = [_snapshot_json(d, src, mv, rows, [cut.challenger, cut.reference], cut) for d, src, mv, rows in snaps]
             result["cuts"][cut.id] = compared
+    if bench.id == "eci" and independent and "open_vs_closed" in result["cuts"]:
+        result["cuts"]["open_vs_closed"]["published_comparison"] = published_comparison(view, as_of, result["cuts"]["open_vs_closed"], sources)
     result["population"] = _population(view, scored, excluded_counts, as_of, counts)
     result["sources"] = [
         {k: sources[s][k] for k in ("id", "title", "url", "licence", "snapshot_date")} for s in source_ids
     ]
-    result["caveats"] = _caveats(bench, independent, scored, alternates, source_ids, unverified, result)
+    result["caveats"] = _caveats(bench, independent, scored, alternates, source_ids, result)
     result["method"] = _method(bench)
     return result
+
+
+# Epoch's published open-weight lag, as stated on its own data-insight pages (stored copies read
+# through the project's search tool on 2026-12-04). Only what the pages say; windows as they state them.
+EPOCH_OPEN_WEIGHT_LAG: tuple[dict[str, Any], ...] = (
+    {
+        "title": "Open-weight models lag state-of-the-art by around 3 months on average",
+        "published": "2025-10-30",
+        "url": "https://epoch.ai/data-insights/open-weights-vs-closed-weights-models",
+        "sentence": (
+            "Frontier open-weight models lag behind the most capable models by an average of 3 months in the Epoch "
+            "Capabilities Index (ECI), our holistic measure of model capability."
+        ),
+        "method": (
+            "To calculate the average time gap, we calculate the horizontal distance between the two lines across the range "
+            "of ECI values where such lines can be drawn. Since ECI is estimated with some noise, we count an open-source "
+            "model as \u201ccatching up\u201d to a previous SOTA if their difference in scores is not statistically significant."
+        ),
+        "lag_months": 3,
+        "horizontal_lag_months": 3.5,
+        "horizontal_lag_ci90": [1.1, 5.3],
+        "eci_gap_points": 7,
+        # The window is stated on the May 2026 page: "between January 2023 and October 2025".
+        "window": ["2023-01-01", "2025-10-31"],
+    },
+    {
+        "title": "Open models lag state-of-the-art closed models by 4 months",
+        "published": "2026-05-29",
+        "url": "https://epoch.ai/data-insights/open-closed-eci-gap",
+        "sentence": (
+            "Since January 2026, the most capable open-weight models have lagged frontier closed models by an average of four "
+            "months in the Epoch Capabilities Index (ECI), our aggregate measure of model capability."
+        ),
+        "method": "Same approach as the October 2025 insight (the page compares the two directly).",
+        "lag_months": 4,
+        "horizontal_lag_months": None,
+        "horizontal_lag_ci90": None,
+        "eci_gap_points": 8,
+        "window": ["2026-01-01", "2026-05-29"],
+    },
+)
+NEAR_TIE_POINTS = 2.0  # our stand-in for Epoch's "not statistically significant" (the pinned file has no CIs)
+
+
+def published_comparison(view: list[ScoredModel], as_of: date, cut: dict[str, Any], sources: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Our open-vs-closed ECI lag measured Epoch's way, next to Epoch's published figures, with why they differ."""
+    opened, closed = _obs(view, CUTS[0].challenger_of), _obs(view, CUTS[0].reference_of)
+    published = []
+    for pub in EPOCH_OPEN_WEIGHT_LAG:
+        start, end = (date.fromisoformat(d) for d in pub["window"])
+        covered_end = min(end, as_of)
+        if covered_end < start:
+            ours: dict[str, Any] = {"window_covered": None}
+        else:
+            horizontal = horizontal_gap(opened, closed, window=(start, covered_end))
+            tie = horizontal_gap([replace(o, score=o.score + NEAR_TIE_POINTS) for o in opened], closed, window=(start, covered_end))
+            months = (start.strftime("%Y-%m"), covered_end.strftime("%Y-%m"))
+            vertical = [g["reference_minus_challenger"] for g in cut["gap"] if months[0] <= g["month"] <= months[1]]
+            behind = [
+                m["months_behind"] for m in cut["catch_up"]["months_behind"] if months[0] <= str(m["month"]) <= months[1] and m["months_behind"] is not None
+            ]
+            records = [e for e in cut["catch_up"]["events"] if start.isoformat() <= e["release_date"] <= covered_end.isoformat()]
+            ours = {
+                "window_covered": [start.isoformat(), covered_end.isoformat()],
+                "horizontal_lag_months": horizontal["mean_lag_months"],
+                "horizontal_levels": horizontal["n_levels"],
+                "horizontal_censored_levels": horizontal["n_censored_levels"],
+                "horizontal_open_models": horizontal["challenger_models"],
+                "horizontal_lag_months_near_tie": tie["mean_lag_months"],
+                "near_tie_points": NEAR_TIE_POINTS,
+                "vertical_gap_points": round(statistics.fmean(vertical), 2) if vertical else None,
+                "vertical_months": len(vertical),
+                "record_mean_lag_months": round(statistics.fmean(e["lag_months"] for e in records), 2) if records else None,
+                "records_matched": len(records),
+                "months_behind_mean": round(statistics.fmean(behind), 2) if behind else None,
+            }
+        lag = ours.get("horizontal_lag_months")
+        gap_points = ours.get("vertical_gap_points")
+        published.append(
+            {
+                **pub,
+                "ours": ours,
+                "difference_months": round(lag - pub["lag_months"], 2) if lag is not None else None,
+                "difference_points": round(gap_points - pub["eci_gap_points"], 2) if gap_points is not None else None,
+            }
+        )
+    unknown = sorted({s.obs.model_id: s for s in view if s.access == "unknown"}.values(), key=lambda s: -s.obs.score)
+    snapshot = max((sources[s]["snapshot_date"] for s in {s.source_id for s in view}), default=as_of.isoformat())
+    reasons = [
+        f"Snapshot: our ECI scores are Epoch's {snapshot} snapshot, re-estimated since (or before) each insight was "
+        f"written, and end on {as_of.isoformat()}: the since-January-2026 window is covered only to that date, against late May 2026 for Epoch.",
+        "Method: Epoch counts an open model as having caught up when the score difference is not statistically significant; "
+        f"the pinned file has no CIs, so the main figure uses exact scores and a near-tie variant counts {NEAR_TIE_POINTS:g} ECI "
+        "points as caught up. Epoch's '3 months' headline rounds a 3.5-month horizontal estimate (90% CI 1.1 to 5.3).",
+        "Method: levels the open line reached that no closed model has reached yet are censored (counted, not averaged).",
+        "Population: open = Epoch's 'Open weights' accessibility (or another source's open-weight flag where Epoch gives none), "
+        f"closed = API or hosted access; {len(unknown)} dated ECI models have no known accessibility and are in neither group"
+        + (", including " + ", ".join(s.obs.model for s in unknown[:6]) if unknown else "")
+        + ".",
+    ]
+    for pub in published:
+        covered = pub["ours"].get("window_covered")
+        if covered:
+            models = pub["ours"]["horizontal_open_models"]
+            reasons.append(
+                f"Coverage ({pub['window'][0]} to {pub['window'][1]} as Epoch states it, {covered[0]} to {covered[1]} here): the open "
+                f"frontier levels averaged here come from {len(models)} open model(s): {', '.join(models) or 'none'}."
+            )
+    return {
+        "published": published,
+        "method": (
+            "Epoch's horizontal gap: on a 0.1-point ECI grid from the higher of the two lines' first scores to the best open "
+            "score, the date the open frontier first reached each level minus the date the closed frontier did, in months "
+            f"(days / {DAYS_PER_MONTH}), averaged over the levels the open line reached inside the window. Vertical gap: closed "
+            "frontier minus open frontier, averaged over the window's month ends. Record and months-behind means are this "
+            "project's catch-up figures over the same window, for reference."
+        ),
+        "reasons": reasons,
+    }
 
 
 def _snapshot_json(
@@ -472,7 +583,6 @@ def _caveats(
     scored: list[ScoredModel],
     alternates: list[str],
     source_ids: list[str],
-    unverified: dict[str, list[str]],
     result: dict[str, Any],
 ) -> list[str]:
     out = []
@@ -504,15 +614,24 @@ def _caveats(
             "An Elo-scale rating has an arbitrary offset, so a percentage gap is meaningful only within one leaderboard; "
             "read the points (with the CIs) next to it. The three histories differ in view; see each snapshot's metric_version."
         )
-    for sid in source_ids:
-        if sid in unverified:
-            names = unverified[sid]
-            out.append(
-                f"{len(names)} {sid} models marked 'Unverified' by the source are excluded (project rule), including "
-                + ", ".join(names[:12])
-                + ("…" if len(names) > 12 else "")
-                + ". The newest frontier models may therefore be missing."
-            )
+    if "epoch_eci" in source_ids:
+        out.append(
+            "Epoch's Confidence column rates each model's training-compute estimate, not its ECI score, so every ECI score "
+            "is kept, including the newest frontier models whose compute estimate is Unverified (GPT-5.2, Claude Opus 4.6, "
+            "GLM-5, Kimi K2.5, DeepSeek-V3.2, ...). Compute confidence matters only in the efficiency indicator."
+        )
+    comparison = result.get("cuts", {}).get("open_vs_closed", {}).get("published_comparison")
+    for pub in (comparison or {}).get("published", []):
+        ours = pub["ours"]
+        if ours.get("horizontal_lag_months") is None:
+            continue
+        out.append(
+            f"Open vs closed measured Epoch's way (horizontal gap over ECI levels), {ours['window_covered'][0]} to "
+            f"{ours['window_covered'][1]}: {ours['horizontal_lag_months']} months and {ours['vertical_gap_points']} points, "
+            f"against Epoch's published {pub['lag_months']} months and {pub['eci_gap_points']} points ({pub['url']}, "
+            f"{pub['published']}, window {pub['window'][0]} to {pub['window'][1]}); cuts.open_vs_closed.published_comparison "
+            "gives the reasons for the difference (snapshot, window, method, population)."
+        )
     pop = result["population"]
     if pop["excluded"]["no_release_date"]:
         out.append(

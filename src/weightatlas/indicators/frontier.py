@@ -19,6 +19,8 @@ Definitions:
   at that level yet: the record is *open*, a right-censored lead of at least
   ``(as_of - r_m)``.
 * Months behind at month end t: ``(t - tau_R(F_C(t))) / 30.44`` (Epoch's series form).
+* Horizontal gap (Epoch's open-vs-closed method): for each score level e on a grid, the
+  challenger line's first date at e minus the reference line's, averaged over levels.
 """
 
 from __future__ import annotations
@@ -265,3 +267,56 @@ def months_behind(challenger: Sequence[Obs], reference: Sequence[Obs], months: S
             row.update(first_match_date=hit.release_date.isoformat(), matched_model=hit.model, months_behind=months_between(t, hit.release_date), censored=False)
         out.append(row)
     return out
+
+
+def horizontal_gap(
+    challenger: Sequence[Obs],
+    reference: Sequence[Obs],
+    *,
+    window: tuple[date, date] | None = None,
+    step: float = 0.1,
+) -> dict[str, object]:
+    """Epoch's "horizontal" open-vs-closed time gap: the time distance between two frontier lines, averaged over score levels.
+
+    Levels run on a grid (midpoints of ``step``-wide bins) from the higher of the two
+    lines' first scores up to the challenger's best. At each level e the lag is
+    ``first_challenger(e) - first_reference(e)`` in months (negative: the challenger got
+    there first). Levels the reference has not reached are censored: counted, never
+    averaged. ``window`` keeps the levels the challenger line first reached inside it.
+    """
+    empty: dict[str, object] = {"mean_lag_months": None, "median_lag_months": None, "n_levels": 0, "n_censored_levels": 0, "eci_range": None, "step": step, "challenger_models": []}
+    if not challenger or not reference:
+        return empty
+
+    def first_score(obs: Sequence[Obs]) -> float:  # where a frontier line starts: its first day's best
+        return max(obs, key=lambda o: (-o.release_date.toordinal(), o.score)).score
+
+    low = max(first_score(challenger), first_score(reference))
+    high = max(o.score for o in challenger)
+    lags: list[float] = []
+    censored = 0
+    models: dict[str, None] = {}  # challenger models whose records the averaged levels come from, in order
+    i = 0
+    while (level := low + (i + 0.5) * step) < high:
+        i += 1
+        ch = first_reaching(challenger, level)
+        assert ch is not None  # level < the challenger's best
+        if window is not None and not (window[0] <= ch.release_date <= window[1]):
+            continue
+        models[ch.model] = None
+        rf = first_reaching(reference, level)
+        if rf is None:
+            censored += 1
+            continue
+        lags.append((ch.release_date - rf.release_date).days / DAYS_PER_MONTH)
+    if not lags and not censored:
+        return empty
+    return {
+        "mean_lag_months": round(statistics.fmean(lags), 2) if lags else None,
+        "median_lag_months": round(statistics.median(lags), 2) if lags else None,
+        "n_levels": len(lags) + censored,
+        "n_censored_levels": censored,
+        "eci_range": [round(low, 2), round(high, 2)],
+        "step": step,
+        "challenger_models": list(models),
+    }

@@ -12,8 +12,13 @@ Judgement calls:
   consumers must not count those scores as independent observations.
 * Rows with an empty ``Model name`` (old models without a score) fall back to
   ``Model version`` as the name.
-* Rows whose ``Confidence`` is ``Unverified`` are excluded (project rule): each
-  yields one ``SkippedRow`` and neither a model nor a score.
+* ``Confidence`` rates the **training-compute estimate**, not the ECI score (Epoch's
+  own column, shared with its Notable AI Models data). Every row keeps its model and
+  score whatever it says; the value travels as ``training_compute_confidence`` next to
+  the compute figure, and only where there is one, so only analyses that use compute
+  (the efficiency indicator) can weigh it. In the pinned file ``Unverified`` marks the
+  newest frontier models (GPT-5.2, Claude Opus 4.6, GLM-5, Kimi K2.5, DeepSeek-V3.2,
+  ...), none of which has a compute estimate.
 * ``Country`` is Epoch's *set* of countries for the row's organisations, not a
   list aligned one-to-one with ``Organization`` (``"Google DeepMind,Google"`` has
   one country). Both are passed on as written.
@@ -30,7 +35,6 @@ from weightatlas.sources.base import (
     ModelRow,
     Row,
     ScoreRow,
-    SkippedRow,
     SourceInfo,
     epoch_accessibility,
     parse_date,
@@ -77,13 +81,9 @@ def read(root: Path) -> Iterator[Row]:
         version = row["Model version"].strip()
         if not version:
             raise InputError(path, "model version is empty", line=line, field="Model version")
-        # Parse before the Unverified check so a malformed excluded row still fails loudly.
         score = parse_float(row["ECI Score"], path, line, "ECI Score")
         released = parse_date(row["Release date"], path, line, "Release date")
         compute = parse_float(row["Training compute (FLOP)"], path, line, "Training compute (FLOP)")
-        if row["Confidence"].strip() == "Unverified":
-            yield SkippedRow(SOURCE.id, where, "marked Unverified", name=row["Model name"].strip() or version)
-            continue
         name = row["Model name"].strip() or version
         orgs = split_list(row["Organization"])
         yield ModelRow(
@@ -97,6 +97,7 @@ def read(root: Path) -> Iterator[Row]:
             release_date=released,
             accessibility=epoch_accessibility(row["Model accessibility"]),
             training_compute_flop=compute,
+            training_compute_confidence=(row["Confidence"].strip() or None) if compute is not None else None,
         )
         if score is None:
             continue

@@ -3,7 +3,7 @@
 Source: the copy of Epoch's ``notable-ai-models.csv`` (accessed 2026-01-26) kept
 in ``mxschons/sobe-2025-data-repository``. One row per model, 46 columns; we read
 name, developers, countries, publication date, accessibility, parameter count,
-training compute and domain.
+training compute (with Epoch's confidence in it) and domain.
 
 Judgement calls:
 
@@ -14,6 +14,8 @@ Judgement calls:
 * ``Country (of organization)`` is usually aligned with ``Organization``, but
   Epoch gives Google DeepMind two countries (US and UK), so a single developer can
   come with two countries. Both lists are passed on exactly as written.
+* ``Confidence`` rates the training-compute estimate; it is kept as
+  ``training_compute_confidence`` next to a compute figure (none without one).
 * ``Parameters`` is the total count; active parameters exist only in free-text
   notes and are not parsed.
 """
@@ -64,6 +66,7 @@ REQUIRED = (
     "Domain",
     "Parameters",
     "Training compute (FLOP)",
+    "Confidence",
     "Country (of organization)",
     "Model accessibility",
 )
@@ -94,5 +97,7 @@ def read(root: Path) -> Iterator[Row]:
             accessibility=epoch_accessibility(row["Model accessibility"]),
             params_total=params,
             training_compute_flop=compute,
+            # Epoch's confidence in the compute estimate, kept only next to a compute figure.
+            training_compute_confidence=(row["Confidence"].strip() or None) if compute is not None else None,
             domain=domain,
         )

@@ -12,12 +12,18 @@ import io
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from weightatlas.errors import InputError
 from weightatlas.hub import features as F
-from weightatlas.hub.features import (
+from weightatlas.architecture import (
     FINE_GRAINED_MAX_EXPERT_WIDTH_RATIO,
+    FINE_GRAINED_MIN_EXPERTS_WITHOUT_WIDTHS,
     FINE_GRAINED_MIN_ROUTED_EXPERTS,
+    is_fine_grained_moe,
+)
+from weightatlas.hub.features import (
     ArchFeatures,
     extract_features,
     features_from_gguf,
@@ -496,16 +502,22 @@ def test_gpt_oss_alternating_sliding_and_raw_expert_keys() -> None:
     f = extract_features(GPT_OSS_20B)
     assert (f.sliding_window, f.sliding_window_size, f.local_attention) == (True, 128, "sliding")
     assert (f.moe, f.moe_routed_experts, f.moe_active_experts, f.moe_shared_experts) == (True, 32, 4, 0)
-    assert f.fine_grained_moe is False  # expert width == hidden size, 32 experts
+    assert f.fine_grained_moe is True  # 32 experts of width 2880 == hidden size: a segment, not a full FFN
     assert f.quant_method == "mxfp4"
     assert (f.rope_scaling_type, f.rope_factor, f.original_context_length) == ("yarn", 32.0, 4096)
     assert f.hybrid_attention is False
     assert f.qk_norm is False
 
 
-def test_gpt_oss_120b_is_fine_grained_by_count() -> None:
+def test_gpt_oss_120b_is_fine_grained() -> None:
     config = _copy(GPT_OSS_20B) | {"num_local_experts": 128, "num_hidden_layers": 36}
     assert extract_features(config).fine_grained_moe is True
+
+
+def test_many_full_width_experts_are_not_fine_grained() -> None:
+    # Llama 4 Maverick's shape: 128 experts, but each 8192 wide at d_model 5120 (1.6x).
+    config = _copy(QWEN3_30B_A3B) | {"num_experts": 128, "moe_intermediate_size": 8192, "hidden_size": 5120}
+    assert extract_features(config).fine_grained_moe is False
 
 
 def test_dbrx_nested_keys() -> None:
@@ -824,6 +836,52 @@ def test_bad_gguf_row(tmp_path: Path) -> None:
 
 
 def test_fine_grained_constants_are_stated() -> None:
-    assert FINE_GRAINED_MIN_ROUTED_EXPERTS == 64
-    assert FINE_GRAINED_MAX_EXPERT_WIDTH_RATIO == 1.0
-    assert "FINE_GRAINED_MIN_ROUTED_EXPERTS" in (F.__doc__ or "")
+    assert FINE_GRAINED_MIN_ROUTED_EXPERTS == 32
+    assert FINE_GRAINED_MAX_EXPERT_WIDTH_RATIO == 1.25
+    assert FINE_GRAINED_MIN_EXPERTS_WITHOUT_WIDTHS == 64
+    assert "is_fine_grained_moe" in (F.__doc__ or "")
+
+
+@pytest.mark.parametrize(
+    ("name", "routed", "expert_width", "hidden", "expected"),
+    [
+        # Widths as in each model's config.json (the configs above) or its curated note.
+        ("DeepSeekMoE 16B", 64, 1408, 2048, True),
+        ("DeepSeek-V2 (widths unknown)", 160, None, None, True),
+        ("DeepSeek-V3", 256, 2048, 7168, True),
+        ("Qwen3-30B-A3B", 128, 768, 2048, True),
+        ("gpt-oss-20b", 32, 2880, 2880, True),
+        ("gpt-oss-120b", 128, 2880, 2880, True),
+        ("Mixtral 8x7B", 8, 14336, 4096, False),
+        ("DBRX", 16, 10752, 6144, False),
+        ("Grok-1 (widths unknown)", 8, None, None, False),
+        ("MiniMax-Text-01", 32, 9216, 6144, False),
+        ("Llama 4 Maverick", 128, 8192, 5120, False),
+        ("40 experts, widths unknown", 40, None, None, None),
+    ],
+)
+def test_shared_fine_grained_rule(name: str, routed: int, expert_width: int | None, hidden: int | None, expected: bool | None) -> None:
+    assert is_fine_grained_moe(True, routed, expert_width, hidden) is expected, name
+
+
+def test_dense_is_not_fine_grained_and_unknown_count_is_unknown() -> None:
+    assert is_fine_grained_moe(False, None) is False
+    assert is_fine_grained_moe(True, None, 768, 2048) is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    routed=st.integers(min_value=2, max_value=600),
+    expert_width=st.one_of(st.none(), st.integers(min_value=64, max_value=40000)),
+    hidden=st.integers(min_value=256, max_value=16384),
+)
+def test_crawler_and_curated_table_agree_on_fine_grained(routed: int, expert_width: int | None, hidden: int) -> None:
+    """The same numbers give the same answer in a crawled config.json and in a curated row."""
+    from weightatlas.curated import derive_fine_grained_moe
+
+    config = {"model_type": "qwen3_moe", "hidden_size": hidden, "num_experts": routed, "num_experts_per_tok": 2}
+    if expert_width is not None:
+        config["moe_intermediate_size"] = expert_width
+    crawled = extract_features(config).fine_grained_moe
+    row = {"moe": True, "routed_experts": routed, "expert_ffn_size": expert_width, "hidden_size": hidden, "fine_grained_moe": None}
+    assert derive_fine_grained_moe(row) == crawled == is_fine_grained_moe(True, routed, expert_width, hidden)

@@ -21,8 +21,8 @@ def test_shipped_tables_are_valid() -> None:
 @pytest.mark.parametrize(
     ("file", "line", "old", "new", "field"),
     [
-        ("architecture_facts.csv", 2, "2024-01-11", "2024-01-32", "release_date"),
-        ("architecture_facts.csv", 3, "https://arxiv.org", "arxiv.org", "source_url"),
+        ("architecture_facts.csv", 2, "2023-04-03", "2023-04-32", "release_date"),
+        ("architecture_facts.csv", 3, "https://huggingface.co/tiiuae", "huggingface.co/tiiuae", "source_url"),
         ("training_budgets.csv", 2, ",deepseek,", ",no-such-lab,", "org_id"),
         ("architecture_classes.csv", 3, "Llama4ForConditionalGeneration", "LlamaForCausalLM", "architecture"),
     ],
@@ -46,7 +46,7 @@ def test_a_duplicate_row_names_the_first_occurrence(curated: Path) -> None:
 
 
 def test_all_failures_are_reported_not_just_the_first(curated: Path) -> None:
-    edit_line(curated / "architecture_facts.csv", 2, "2024-01-11", "not a date")
+    edit_line(curated / "architecture_facts.csv", 2, "2023-04-03", "not a date")
     edit_line(curated / "sovereign_projects.csv", 2, "https://", "htp://")
     results = validate_all(curated)
     assert sum(not r.ok for r in results) == 2

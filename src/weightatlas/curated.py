@@ -235,6 +235,135 @@ def _mla_has_no_gqa_ratio(row: dict[str, Any]) -> tuple[str, str] | None:
     return None
 
 
+#: Layer kinds ``hybrid_attention`` may list besides full attention (``none``: full only).
+HYBRID_LAYER_KINDS = ("chunked", "linear", "sliding", "sparse", "ssm")
+HF_REPO_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def derive_fine_grained_moe(row: dict[str, Any]) -> bool | None:
+    """``fine_grained_moe`` of a curated row: the shared rule where it decides, else the cell.
+
+    The rule (:func:`weightatlas.architecture.is_fine_grained_moe`) reads
+    ``routed_experts``, ``expert_ffn_size`` and ``hidden_size``; a source-stated value
+    in the cell is kept only where those cannot decide.
+    """
+    rule, decisive = _fine_grained_by_rule(row)
+    stated = row.get("fine_grained_moe")
+    return rule if decisive or stated is None else stated
+
+
+def _fine_grained_by_rule(row: dict[str, Any]) -> tuple[bool | None, bool]:
+    """The rule's answer, and whether it overrules a source-stated value.
+
+    It does when the widths are known, for a dense model, and below 32 routed experts;
+    the count-only answer (>= 64 experts) only fills a blank cell.
+    """
+    from weightatlas.architecture import FINE_GRAINED_MIN_ROUTED_EXPERTS, is_fine_grained_moe
+
+    routed, expert, hidden = row.get("routed_experts"), row.get("expert_ffn_size"), row.get("hidden_size")
+    rule = is_fine_grained_moe(row.get("moe"), routed, expert, hidden)
+    widths_known = routed is not None and expert is not None and hidden is not None
+    decisive = rule is not None and (widths_known or row.get("moe") is False or (routed is not None and routed < FINE_GRAINED_MIN_ROUTED_EXPERTS))
+    return rule, decisive
+
+
+def _fine_grained_rule(row: dict[str, Any]) -> tuple[str, str] | None:
+    """The cell agrees with the shared rule where the rule decides; a blank cell is derived."""
+    stated = row["fine_grained_moe"]
+    rule, decisive = _fine_grained_by_rule(row)
+    if stated is not None and decisive and stated != rule:
+        return ("fine_grained_moe", f"{str(stated).lower()} contradicts the fine-grained rule ({str(rule).lower()} from routed_experts, expert_ffn_size, hidden_size); leave it blank to derive it")
+    row["fine_grained_moe"] = derive_fine_grained_moe(row)
+    return None
+
+
+def _hybrid_attention_set(row: dict[str, Any]) -> tuple[str, str] | None:
+    kinds = row["hybrid_attention"]
+    if kinds is None:
+        return None
+    if "none" in kinds and len(kinds) > 1:
+        return ("hybrid_attention", "'none' cannot be combined with other layer kinds")
+    if len(set(kinds)) != len(kinds) or kinds != sorted(kinds):
+        return ("hybrid_attention", f"list the layer kinds once each, alphabetically sorted and ';'-joined (got {';'.join(kinds)})")
+    if "sliding" in kinds and row["sliding_window"] == 0:
+        return ("sliding_window", "hybrid_attention lists sliding layers but sliding_window is 0")
+    if (row["sliding_window"] or 0) > 0 and "sliding" not in kinds:
+        return ("hybrid_attention", "sliding_window is set, so the layer kinds must include 'sliding'")
+    row["hybrid_attention"] = tuple(k for k in kinds if k != "none")  # () = full attention on every layer
+    return None
+
+
+def _derived_from_is_repo(row: dict[str, Any]) -> tuple[str, str] | None:
+    value = row["derived_from"]
+    if value is not None and not HF_REPO_ID.fullmatch(value):
+        return ("derived_from", f"not a Hub repo id (owner/name): {value!r}")
+    return None
+
+
+#: Words in a note that name a feature, and the cell that must then be filled. A note may
+#: name a feature to say it is absent ("no MLA") only when the cell says so (false).
+#: Text after "Unread:" up to the end of the sentence lists cells left blank on purpose.
+NOTE_FEATURE_KEYWORDS: dict[str, re.Pattern[str]] = {
+    "aux_loss_free": re.compile(r"noaux_tc|aux(iliary)?[- ]loss[- ]free|loss-free balanc|expert[- ]bias|e_score_correction_bias", re.IGNORECASE),
+    "qk_norm": re.compile(r"\bqk[_ -]?(layer)?norm|use_qk_norm", re.IGNORECASE),
+    "mla": re.compile(r"\bMLA\b|latent attention", re.IGNORECASE),
+    "sliding_window": re.compile(r"sliding[ -]window", re.IGNORECASE),
+    "mtp": re.compile(r"multi-token prediction|\bMTP\b|nextn", re.IGNORECASE),
+    "shared_experts": re.compile(r"shared[- ]experts?\b", re.IGNORECASE),
+    "rope_scaling": re.compile(r"\bYaRN\b", re.IGNORECASE),
+    "hybrid_attention": re.compile(r"linear attention|hybrid attention|\bMamba|state[- ]space|DeltaNet|lightning attention", re.IGNORECASE),
+}
+_UNREAD = re.compile(r"Unread:([^.]*)\.?")
+
+
+def _cell_filled(row: dict[str, Any], column: str) -> bool:
+    if column == "sliding_window" and row.get("hybrid_attention") and "sliding" in row["hybrid_attention"]:
+        return True  # sliding layers recorded, window size not known
+    return row.get(column) is not None
+
+
+def note_feature_problems(row: dict[str, Any]) -> list[tuple[str, str]]:
+    """Every feature the note names while its cell is blank, as (field, message).
+
+    A cell the note lists after ``Unread:`` (e.g. "Unread: mtp, aux_loss_free.") is blank
+    on purpose and exempt; the rest of that sentence is not searched for feature names.
+    """
+    note = row.get("note") or ""
+    unread = {w for m in _UNREAD.finditer(note) for w in re.findall(r"[a-z_]+", m.group(1))}
+    text = _UNREAD.sub(" ", note)
+    problems = []
+    for column, pattern in NOTE_FEATURE_KEYWORDS.items():
+        hit = pattern.search(text)
+        if hit and column not in unread and not _cell_filled(row, column):
+            problems.append((column, f"the note names this feature ({hit.group(0)!r}) but the cell is empty: fill it from a source, or list the cell after 'Unread:'"))
+    return problems
+
+
+def architecture_note_errors(path: Path) -> list[InputError]:
+    """The note rule over every row of an architecture facts file (the loader stops at the first).
+
+    Rows whose cells do not parse are skipped here: the loader reports them.
+    """
+    spec = ARCHITECTURE_FACTS
+    errors = []
+    try:
+        lines = list(read_csv(path, tuple(c.name for c in spec.columns)))
+    except InputError:
+        return []
+    for line, raw in lines:
+        try:
+            row = {c.name: _parse(c, raw[c.name], path, line) for c in spec.columns}
+        except InputError:
+            continue
+        errors += [InputError(path, message, line=line, field=column) for column, message in note_feature_problems(row)]
+    return errors
+
+
+def _note_names_filled_features(row: dict[str, Any]) -> tuple[str, str] | None:
+    problems = note_feature_problems(row)
+    return problems[0] if problems else None
+
+
 ARCHITECTURE_FACTS = TableSpec(
     file="architecture_facts.csv",
     columns=(
@@ -242,28 +371,60 @@ ARCHITECTURE_FACTS = TableSpec(
         Column("hf_repo", "str"),
         Column("org_id", "str", required=True),
         Column("release_date", "date", required=True),
+        Column("family_sizes", "list"),
+        Column("derived_from", "str"),
         Column("moe", "bool"),
         Column("routed_experts", "int"),
         Column("active_experts", "int"),
         Column("shared_experts", "int"),
+        Column("hidden_size", "int"),
+        Column("expert_ffn_size", "int"),
+        Column("dense_ffn_size", "int"),
         Column("fine_grained_moe", "bool"),
         Column("mla", "bool"),
         Column("mtp", "bool"),
         Column("attention", "enum", choices=("MLA", "GQA", "MQA", "MHA")),
         Column("gqa_ratio", "float"),
         Column("sliding_window", "int"),
-        Column("hybrid_attention", "enum", choices=("none", "linear", "ssm", "sliding+global", "sparse")),
+        Column("hybrid_attention", "list", choices=("none", *HYBRID_LAYER_KINDS)),
         Column("qk_norm", "bool"),
         Column("rope_scaling", "enum", choices=("none", "linear", "dynamic", "yarn", "longrope", "llama3", "ntk", "mrope")),
         Column("context_length", "int"),
         Column("aux_loss_free", "bool"),
         Column("source_url", "url", required=True),
         Column("source_kind", "enum", required=True, choices=("config", "card", "paper", "report")),
+        Column("source_url_2", "url"),
+        Column("read_from", "text", required=True),
+        Column("verified", "bool", required=True),
         Column("note", "text"),
     ),
     unique=("model",),
-    checks=(_known_org("org_id"), _mla_has_no_gqa_ratio),
-    min_rows=80,
+    checks=(
+        _known_org("org_id"),
+        _mla_has_no_gqa_ratio,
+        _derived_from_is_repo,
+        _note_names_filled_features,  # before the set check turns hybrid_attention into a tuple
+        _hybrid_attention_set,
+        _fine_grained_rule,
+    ),
+    # The merged table (issue 9 §5b) covers every ATOM organisation; below this it is a sample.
+    min_rows=250,
+)
+
+#: Reviewed prior art: earlier public uses of a feature outside the release table
+#: (papers, non-LLM or pre-2023 models). An originator claim names them when they predate it.
+ARCHITECTURE_PRIOR_ART = TableSpec(
+    file="architecture_prior_art.csv",
+    columns=(
+        Column("feature", "enum", required=True, choices=("moe", "fine_grained_moe", "shared_experts", "mla", "mtp", "gqa", "sliding_window", "hybrid_attention", "qk_norm", "yarn", "aux_loss_free")),
+        Column("model", "str", required=True),
+        Column("org", "str", required=True),
+        Column("date", "date", required=True),
+        Column("source_url", "url", required=True),
+        Column("read_from", "text", required=True),
+        Column("note", "text"),
+    ),
+    unique=("feature", "model"),
 )
 
 TRAINING_BUDGETS = TableSpec(
@@ -403,6 +564,7 @@ ALL_SPECS: tuple[TableSpec, ...] = (
     EXTERNAL_USAGE,
     LANGUAGE_REGIONS,
     ARCHITECTURE_FACTS,
+    ARCHITECTURE_PRIOR_ART,
     TRAINING_BUDGETS,
     ARCHITECTURE_CLASSES,
 )

@@ -46,8 +46,9 @@ Rules per feature
     * ``moe_shared_experts``: ``n_shared_experts`` (and aliases), else 1 if
       ``shared_expert_intermediate_size`` > 0 (0 if it is 0), else the defaults table
       (Llama 4: 1), else 0 for a full MoE config. Qwen3-MoE has none.
-    * ``fine_grained_moe``: see :data:`FINE_GRAINED_MIN_ROUTED_EXPERTS` and
-      :data:`FINE_GRAINED_MAX_EXPERT_WIDTH_RATIO`.
+    * ``fine_grained_moe``: the rule shared with the curated table,
+      :func:`weightatlas.architecture.is_fine_grained_moe` (>= 32 routed experts, each
+      narrower than 1.25x ``hidden_size``; >= 64 when the widths are not in the config).
     * ``mla``: ``kv_lora_rank`` present and > 0 (unless ``use_mla`` is false). Checked
       *before* GQA, because MLA models report as many KV heads as query heads.
     * ``attention``: ``"MLA"`` if MLA, else from KV heads vs query heads: ``"MQA"`` when
@@ -89,6 +90,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from weightatlas.architecture import is_fine_grained_moe
 from weightatlas.attribution import CURATED_DIR, read_table
 from weightatlas.errors import InputError
 
@@ -96,18 +98,6 @@ KEY_TABLE_PATH = CURATED_DIR / "config_keys.csv"
 MODEL_TYPE_DEFAULTS_PATH = CURATED_DIR / "model_type_defaults.csv"
 GGUF_ARCHITECTURES_PATH = CURATED_DIR / "gguf_architectures.csv"
 
-#: A MoE with at least this many routed experts per layer is fine-grained (DeepSeekMoE
-#: segments experts into many small ones; DeepSeek-V2-Lite, OLMoE and DeepSeek-V3 have
-#: 64, 64 and 256, while Mixtral, DBRX and Llama 4 Scout have 8-16).
-FINE_GRAINED_MIN_ROUTED_EXPERTS = 64
-
-#: ... or, with fewer experts, one whose expert FFN is *narrower than the model width*:
-#: expert width < ratio x hidden size. A conventional dense FFN is 2.7-4x the hidden size,
-#: so such an expert is a segment of one (Qwen1.5-MoE: 60 experts of 1408 at width 2048).
-#: Coarse experts are full-size FFNs (Mixtral 14336 at 4096, Llama 4 Scout 8192 at 5120);
-#: gpt-oss's experts are exactly the hidden size, so gpt-oss-20b (32 experts) is not
-#: fine-grained while gpt-oss-120b (128 experts) is, by the count rule.
-FINE_GRAINED_MAX_EXPERT_WIDTH_RATIO = 1.0
 
 #: ``origin`` values of :func:`extract_features`. Only a full ``config.json`` lets the
 #: absence of a key count as evidence.
@@ -224,7 +214,7 @@ class ArchFeatures:
     moe_routed_experts: int | None = None
     moe_active_experts: int | None = None  # experts per token (top-k)
     moe_shared_experts: int | None = None
-    fine_grained_moe: bool | None = None  # FINE_GRAINED_* constants
+    fine_grained_moe: bool | None = None  # weightatlas.architecture.is_fine_grained_moe
     attention: str | None = None  # "MLA" | "GQA" | "MQA" | "MHA"
     num_attention_heads: int | None = None
     num_key_value_heads: int | None = None
@@ -809,14 +799,13 @@ def _moe(reader: _Reader, out: _Builder, decide: _Decide) -> None:
     routed = out.get("moe_routed_experts")
     if routed is None:
         return
-    if routed >= FINE_GRAINED_MIN_ROUTED_EXPERTS:
-        out.set("fine_grained_moe", True, out.provenance["moe_routed_experts"])
-        return
+    # One rule for crawled configs and the curated table (weightatlas.architecture).
     expert = reader.first("moe_expert_width", prefer=where)
     hidden = reader.first("hidden_size", prefer=where)
-    if expert is not None and hidden is not None and hidden.value > 0:
-        narrow = expert.value < FINE_GRAINED_MAX_EXPERT_WIDTH_RATIO * hidden.value
-        out.set("fine_grained_moe", narrow, expert.source)
+    widths = expert is not None and hidden is not None and hidden.value > 0
+    fine = is_fine_grained_moe(True, routed, expert.value if widths else None, hidden.value if widths else None)
+    if fine is not None:
+        out.set("fine_grained_moe", fine, expert.source if widths else out.provenance["moe_routed_experts"])
 
 
 def _attention(reader: _Reader, out: _Builder, decide: _Decide, heads: _Hit | None, full: bool, warnings: list[str]) -> None:

@@ -32,11 +32,11 @@ def built(data_copy: Path, tmp_path: Path) -> tuple[Path, dict]:
 
 def test_manifest_lists_sources_licences_dates_counts_and_hash(built: tuple[Path, dict]) -> None:
     out, manifest = built
-    assert [s["id"] for s in manifest["sources"]] == [*ADAPTERS, "hf_family_trees", "atom_tracked_models"]
+    assert [s["id"] for s in manifest["sources"]] == [*ADAPTERS, "hf_family_trees", "atom_tracked_models", "openrouter_johnbean393", "openrouter_kimstore", "hf_forecast_histories", "hf_listing_2022"]
     for s in manifest["sources"]:
         assert s["licence"] and s["snapshot_date"] and len(s["input_sha256"]) == 64
         assert set(s["rows_read"]) == {"models", "scores", "skipped"}
-    assert set(manifest["tables"]) == set(SCHEMAS) | set(HUB_TABLES) | {"tracked_models"}
+    assert set(manifest["tables"]) == set(SCHEMAS) | set(HUB_TABLES) | {"tracked_models", "inference_usage"} | {"history_repos", "download_history", "finetune_history", "hub_listing_2022"}
     scores = manifest["tables"]["scores"]
     assert scores["rows"] == sum(scores["by_source"].values())
     assert len(manifest["content_hash"]) == 64

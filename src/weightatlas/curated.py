@@ -556,6 +556,118 @@ BENCHMARKS = TableSpec(
 )
 
 
+def _open_weights_sourced(row: dict[str, Any]) -> tuple[str, str] | None:
+    """A stated open-weight flag names where it was read; a blank one names nothing."""
+    if row["open_weights"] is not None and not (row["source_url"] and row["read_from"]):
+        return ("source_url", "an open_weights value needs the source_url and read_from where it was read")
+    if row["open_weights"] is None and row["source_url"]:
+        return ("open_weights", "a source_url is given but open_weights is blank")
+    return None
+
+
+#: OpenRouter models of the two ranking sources -> developer and open-weight flag (blank when not read).
+INFERENCE_MODELS = TableSpec(
+    file="inference_models.csv",
+    columns=(
+        Column("source", "enum", required=True, choices=("openrouter_johnbean393", "openrouter_kimstore")),
+        Column("model_key", "str", required=True),
+        Column("org_id", "str"),
+        Column("open_weights", "bool"),
+        Column("source_url", "url"),
+        Column("read_from", "text"),
+        Column("note", "text"),
+    ),
+    unique=("source", "model_key"),
+    checks=(_known_org("org_id", required=False), _open_weights_sourced),
+)
+
+
+MODALITIES = ("llm", "vlm", "speech", "embedding", "image", "video", "timeseries", "other", "unknown")
+
+
+def _valid_regex(row: dict[str, Any]) -> tuple[str, str] | None:
+    try:
+        re.compile(row["pattern"])
+    except re.error as exc:
+        return ("pattern", f"bad regular expression: {exc}")
+    return None
+
+
+#: Ordered rules (first match wins) giving every Hub-history repo a modality; see weightatlas.sources.hf_history_rules.
+MODALITY_RULES = TableSpec(
+    file="modality_rules.csv",
+    columns=(
+        Column("rule", "str", required=True),
+        Column("field", "enum", required=True, choices=("repo_id", "pipeline_tag")),
+        Column("pattern", "str", required=True),
+        Column("modality", "enum", required=True, choices=MODALITIES),
+        Column("note", "text"),
+    ),
+    unique=("rule",),
+    checks=(_valid_regex,),
+)
+
+
+def _sourced_unless_unread(row: dict[str, Any]) -> tuple[str, str] | None:
+    """A stated developer names its source; a blank one says why (``Unread:`` in the note)."""
+    if row["org_id"] and not row["source_url"]:
+        return ("source_url", "an org_id needs the source_url where it was read")
+    if not row["org_id"] and not (row["note"] or "").startswith("Unread:"):
+        return ("org_id", "a blank org_id needs a note starting 'Unread:'")
+    return None
+
+
+#: Namespace-less legacy Hub repos (bert-base-uncased, gpt2) -> developer, for the 2022 listing.
+LEGACY_REPO_DEVELOPERS = TableSpec(
+    file="legacy_repo_developers.csv",
+    columns=(
+        Column("repo_id", "str", required=True),
+        Column("org_id", "str"),
+        Column("source_url", "url"),
+        Column("note", "text"),
+    ),
+    unique=("repo_id",),
+    checks=(_known_org("org_id", required=False), _sourced_unless_unread),
+)
+
+HISTORY_ROLES = ("first_party", "first_party_outside_17", "repack", "individual", "excluded")
+
+
+def _role_fields(row: dict[str, Any]) -> tuple[str, str] | None:
+    role = row["role"]
+    if role == "excluded" and not row["exclusion_reason"]:
+        return ("exclusion_reason", "an excluded repo needs the reason")
+    if role != "excluded" and row["exclusion_reason"]:
+        return ("exclusion_reason", "only an excluded repo has an exclusion reason")
+    if role in ("first_party", "first_party_outside_17") and not row["org_id"]:
+        return ("org_id", "a first-party repo names its organisation")
+    if role == "repack" and not row["root_repo"]:
+        return ("root_repo", "a repack names the repo it repacks (read from its name or card)")
+    if role != "repack" and (row["root_repo"] or row["root_org_id"]):
+        return ("root_repo", "only a repack has a root")
+    if row["repo_id"].count("/") != 1:
+        return ("repo_id", "not a Hub repo id (namespace/name)")
+    return None
+
+
+#: Row-by-row decisions for Hub-history repos the namespace alone cannot decide (every repo of Other.csv).
+HISTORY_REPO_ROLES = TableSpec(
+    file="history_repo_roles.csv",
+    columns=(
+        Column("repo_id", "str", required=True),
+        Column("role", "enum", required=True, choices=HISTORY_ROLES),
+        Column("org_id", "str"),
+        Column("root_repo", "str"),
+        Column("root_org_id", "str"),
+        Column("exclusion_reason", "text"),
+        Column("source_url", "url", required=True),
+        Column("note", "text"),
+    ),
+    unique=("repo_id",),
+    checks=(_known_org("org_id", required=False), _known_org("root_org_id", required=False), _role_fields),
+)
+
+
 # Every table ``weightatlas validate`` checks through this module.
 ALL_SPECS: tuple[TableSpec, ...] = (
     BENCHMARKS,
@@ -567,4 +679,8 @@ ALL_SPECS: tuple[TableSpec, ...] = (
     ARCHITECTURE_PRIOR_ART,
     TRAINING_BUDGETS,
     ARCHITECTURE_CLASSES,
+    INFERENCE_MODELS,
+    MODALITY_RULES,
+    LEGACY_REPO_DEVELOPERS,
+    HISTORY_REPO_ROLES,
 )

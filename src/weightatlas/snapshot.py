@@ -87,12 +87,20 @@ def build_snapshot(
     attribution: Attribution | None = None,
     model_aliases: list[tuple[str, str, int]] | None = None,
     hub_importers: list[ModuleType] | None = None,
+    usage_sources: list[ModuleType] | None = None,
+    hub_histories: bool | None = None,
     on_step: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Read ``data_root`` and replace the snapshot at ``out`` (default: the embedded one).
 
     ``hub_importers`` (default: the April 2025 family trees) fill the ``hub_*``
-    lineage tables, in the same schema a live crawl writes.
+    lineage tables, in the same schema a live crawl writes. ``usage_sources`` (default:
+    both OpenRouter ranking adapters when ``hub_importers`` is the default too, else
+    none) fill ``inference_usage``; a snapshot built without them opens with it empty.
+    ``hub_histories`` (default: on when ``hub_importers`` is the default) reads the
+    Hub download/fine-tune histories and the 2022 listing into ``history_repos``,
+    ``download_history``, ``finetune_history`` and ``hub_listing_2022``
+    (:mod:`weightatlas.sources.hf_history_tables`).
 
     Returns the manifest. Raises :class:`InputError` on bad input, leaving ``out`` as it was.
     """
@@ -114,6 +122,14 @@ def build_snapshot(
     with Build(out) as tmp:
         step("importing Hub lineage")
         hub = _write_hub_tables(root, tmp, _default_hub_importers() if hub_importers is None else hub_importers)
+        if usage_sources is None:
+            usage_sources = _default_usage_sources() if hub_importers is None else []
+        if usage_sources:
+            step("reading OpenRouter rankings")
+            _add_tables(hub, write_inference_usage(root, tmp, attribution, usage_sources))
+        if hub_histories if hub_histories is not None else hub_importers is None:
+            step("importing Hub download and fine-tune histories")
+            _add_tables(hub, write_hub_histories(root, tmp, attribution))
         manifest = _write_tables(tmp, adapters, hashes, rows_by_source, resolution, attribution, aliases, hub)
         commit(tmp, out)
     step(f"snapshot written to {out} (the one it replaced is kept in {previous_dir(out)})" if previous_dir(out).exists() else f"snapshot written to {out}")
@@ -188,6 +204,78 @@ def _write_hub_tables(root: Path, folder: Path, importers: list[ModuleType]) -> 
             ),
         },
     }
+
+
+def _default_usage_sources() -> list[ModuleType]:
+    from weightatlas.sources import openrouter_johnbean393, openrouter_kimstore
+
+    return [openrouter_johnbean393, openrouter_kimstore]
+
+
+def write_inference_usage(root: Path, folder: Path, attribution: Attribution, adapters: list[ModuleType]) -> dict[str, Any]:
+    """Read both OpenRouter ranking sources into ``inference_usage.parquet``, attributed row by row.
+
+    Each listed model joins ``inference_models.csv`` on (source, model without its
+    ``:free``/``(free)`` suffix) for its developer and open-weight flag; a model the
+    table lacks stays unattributed (bloc Unknown, open weights NULL) and is counted,
+    never dropped. Stealth models (``openrouter/...``) are Unknown by construction.
+    """
+    from weightatlas.curated import INFERENCE_MODELS, load_table
+    from weightatlas.store import write_optional_table
+
+    curated = {(r["source"], r["model_key"]): r for r in load_table(INFERENCE_MODELS)}
+    rows: list[dict[str, Any]] = []
+    sources, coverage = [], {}
+    for adapter in adapters:
+        info: SourceInfo = adapter.SOURCE
+        digest = _sha256_files(source_inputs(root, info), root)
+        read = adapter.read_rows(root)
+        unmatched: set[str] = set()
+        for r in read:
+            entry = curated.get((r.source, r.model))
+            org_id = entry["org_id"] if entry and not r.stealth else None
+            if entry is None:
+                unmatched.add(r.model)
+            org = attribution.organizations.get(org_id) if org_id else None
+            rows.append(
+                {
+                    "source": r.source,
+                    "week_start": r.week_start,
+                    "week_label": r.week_label,
+                    "rank": r.rank,
+                    "model_key": r.model_key,
+                    "name": r.name,
+                    "author": r.author,
+                    "org_id": org_id,
+                    "bloc": attribution.blocs.bloc(org.country if org else None),
+                    "open_weights": entry["open_weights"] if entry else None,
+                    "open_weights_source": (entry["read_from"] or None) if entry and entry["open_weights"] is not None else None,
+                    "is_free": r.is_free,
+                    "stealth": r.stealth,
+                    "total_tokens": r.total_tokens,
+                    "ref": r.ref,
+                }
+            )
+        sources.append((info, digest))
+        coverage[info.id] = {**adapter.coverage(read), "models_not_in_inference_models_csv": sorted(unmatched)}
+    rows.sort(key=lambda r: (r["source"], r["week_start"], r["rank"], r["model_key"]))
+    path = write_optional_table(folder, "inference_usage", rows)
+    table = {"rows": len(rows), "sha256": hashlib.sha256(path.read_bytes()).hexdigest(), "by_source": dict(sorted(Counter(r["source"] for r in rows).items()))}
+    return {"sources": sources, "tables": {"inference_usage": table}, "imports": coverage}
+
+
+def write_hub_histories(root: Path, folder: Path, attribution: Attribution) -> dict[str, Any]:
+    """The Hub-history importers step (see :mod:`weightatlas.sources.hf_history_tables`)."""
+    from weightatlas.sources.hf_history_tables import write_hub_histories as write
+
+    return write(root, folder, attribution)
+
+
+def _add_tables(hub: dict[str, Any], extra: dict[str, Any]) -> None:
+    """Fold a further step's sources, tables and coverage into what the manifest writer takes."""
+    hub["sources"] += extra["sources"]
+    hub["tables"].update(extra["tables"])
+    hub["imports"].update(extra["imports"])
 
 
 def recover_interrupted_swap(target: Path) -> None:

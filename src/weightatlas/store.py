@@ -14,6 +14,8 @@ Tables (one row each names its source row in ``ref`` or ``*_ref``):
 * ``scores`` — one row per score: model, benchmark, value, CI, source row,
   snapshot date, independent vs self-reported, metric version.
 * ``model_names`` — how every source row's model name was matched.
+* ``inference_usage`` (optional) — one row per (source, week, listed model) of the
+  OpenRouter rankings, attributed, with the open-weight flag and where it was read.
 """
 
 from __future__ import annotations
@@ -114,6 +116,91 @@ SCHEMAS: dict[str, pa.Schema] = {
         ]
     ),
 }
+
+
+#: Tables an older snapshot may lack: :meth:`Store.open` creates each one empty when its file is absent.
+OPTIONAL_SCHEMAS: dict[str, pa.Schema] = {
+    # Hub histories (weightatlas.sources.hf_download_history / hf_finetune_history / hf_listing_2022).
+    # One row per repo of the KBhandari11 download cohort, attributed and given a modality.
+    "history_repos": pa.schema(
+        [
+            ("repo_id", pa.string()),
+            ("ref", pa.string()),
+            ("cohort_file", pa.string()),  # file stem: 'Qwen', 'Meta', ..., 'Other'
+            ("org_id", pa.string()),
+            ("country", pa.string()),
+            ("bloc", pa.string()),
+            ("role", pa.string()),  # first_party | first_party_outside_17 | repack | individual | excluded
+            ("root_org_id", pa.string()),  # repacks: developer of the model repacked (NULL when not readable)
+            ("root_bloc", pa.string()),
+            ("exclusion_reason", pa.string()),
+            ("modality", pa.string()),
+            ("modality_rule", pa.string()),
+            ("created_at", pa.date32()),
+            ("counter_start", pa.date32()),  # first day with a non-zero cumulative count
+        ]
+    ),
+    # The all-time cumulative count exactly as in the file, every day column (zeros included).
+    "download_history": pa.schema([("repo_id", pa.string()), ("day", pa.date32()), ("cumulative", pa.int64())]),
+    # One row per (base, months_after) with a value; right-censored windows are absent.
+    "finetune_history": pa.schema(
+        [
+            ("base_repo", pa.string()),
+            ("ref", pa.string()),
+            ("cohort_file", pa.string()),
+            ("org_id", pa.string()),
+            ("bloc", pa.string()),
+            ("family", pa.string()),
+            ("modality", pa.string()),
+            ("modality_rule", pa.string()),
+            ("created_at", pa.date32()),
+            ("months_after", pa.int32()),
+            ("cumulative", pa.int64()),
+        ]
+    ),
+    # The mid-2022 listing: 30-day downloads per repo, attributed (legacy repos through a curated table).
+    "hub_listing_2022": pa.schema(
+        [
+            ("repo_id", pa.string()),
+            ("ref", pa.string()),
+            ("namespace", pa.string()),  # NULL for legacy namespace-less repos
+            ("org_id", pa.string()),
+            ("bloc", pa.string()),
+            ("role", pa.string()),  # first_party | repack | individual
+            ("downloads_30d", pa.int64()),
+            ("pipeline_tag", pa.string()),
+            ("modality", pa.string()),
+            ("modality_rule", pa.string()),
+        ]
+    ),
+    # One row per (source, week, listed model) of the OpenRouter rankings (weightatlas.sources.openrouter_*).
+    "inference_usage": pa.schema(
+        [
+            ("source", pa.string()),
+            ("week_start", pa.date32()),  # Monday of the ISO week the figures cover
+            ("week_label", pa.string()),
+            ("rank", pa.int32()),
+            ("model_key", pa.string()),
+            ("name", pa.string()),
+            ("author", pa.string()),
+            ("org_id", pa.string()),
+            ("bloc", pa.string()),  # under the default bloc map; indicators re-derive it from org_id
+            ("open_weights", pa.bool_()),
+            ("open_weights_source", pa.string()),
+            ("is_free", pa.bool_()),
+            ("stealth", pa.bool_()),
+            ("total_tokens", pa.int64()),
+            ("ref", pa.string()),
+        ]
+    ),
+}
+
+
+def write_optional_table(folder: Path, name: str, rows: list[dict[str, Any]]) -> Path:
+    """Write rows as ``<folder>/<name>.parquet`` with the declared optional-table schema."""
+    path = folder / f"{name}.parquet"
+    pq.write_table(pa.Table.from_pylist(rows, schema=OPTIONAL_SCHEMAS[name]), path, compression="zstd")
+    return path
 
 
 def write_table(folder: Path, name: str, rows: list[dict[str, Any]]) -> Path:
@@ -289,6 +376,14 @@ class Store:
         tracked = folder / "tracked_models.parquet"
         if tracked.is_file():
             _load_parquet(con, "tracked_models", tracked, insert=True)
+        for name, schema in OPTIONAL_SCHEMAS.items():
+            path = folder / f"{name}.parquet"
+            if path.is_file():
+                _load_parquet(con, name, path)
+            else:  # an older or fixture snapshot: the same columns, no rows
+                con.register("wa_empty_table", pa.Table.from_pylist([], schema=schema))
+                con.execute(f"CREATE TABLE {name} AS SELECT * FROM wa_empty_table")
+                con.unregister("wa_empty_table")
         return cls(con=con, folder=folder, manifest=manifest, db=Path(db) if db is not None else None)
 
     def rows(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:

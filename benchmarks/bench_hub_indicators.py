@@ -43,7 +43,7 @@ def role_indicators(db: str) -> dict:
     started = time.perf_counter()
     doc = indicators_document(db=Path(db), only=["adoption", "collaboration", "regional"])
     seconds = time.perf_counter() - started
-    variant = doc["indicators"]["adoption"]["derivative_share"]["variants"]["all_relations"]
+    variant = doc["indicators"]["adoption"]["hub_sample"]["derivative_share"]["variants"]["all_relations"]
     return {
         "seconds": seconds,
         "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,

@@ -225,10 +225,17 @@ def _hostile_document() -> dict[str, Any]:
                 }
             },
             "adoption": {
-                "source": f"db {HOSTILE}",
-                "populations": {f"p_{HOSTILE}": {"models": 1, "share_30d": None}},
-                "derivative_share": {
-                    "variants": {"all_relations": {"derivatives": 1.0, "overall": {"China": {"share": 1.0}, bloc: {"share": 0.0}}}}
+                "download_history": {
+                    "available": True,
+                    "variants": {"llm_only": {"balanced_panel": {"repos": 1, "start": "2024-09-01", "monthly": []}}},
+                    "quality": {"flagged_runs": [{"repo_id": f"repo {HOSTILE}", "start": "2024-09-01", "end": "2024-09-02", "days": 2, "downloads": 1}]},
+                },
+                "hub_sample": {
+                    "source": f"db {HOSTILE}",
+                    "populations": {f"p_{HOSTILE}": {"models": 1, "share_30d": None}},
+                    "derivative_share": {
+                        "variants": {"all_relations": {"derivatives": 1.0, "overall": {"China": {"share": 1.0}, bloc: {"share": 0.0}}}}
+                    },
                 },
             },
             "regional": {"sovereign": {"projects": 1, "by_origin": {f"origin {HOSTILE}": {"share": 1.0}}}},
@@ -253,7 +260,7 @@ def test_names_from_data_in_summary_tables_are_printed_literally(monkeypatch: py
     cli._print_summary(_hostile_document())
     printed = buffer.getvalue()
     assert "\x1b" not in printed
-    for name in ("series", "Bloc", "db", "p_", "origin", "feature", "model", "k"):
+    for name in ("series", "Bloc", "db", "p_", "origin", "feature", "model", "k", "repo"):
         assert f"{name} [/] [red]x[/red]" in printed or f"{name}[/] [red]x[/red]" in printed, name
 
 

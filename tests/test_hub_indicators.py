@@ -101,7 +101,7 @@ def test_lineage_edge_cases_are_counted(document: dict) -> None:
 
 
 def test_derivative_share_by_root_bloc(document: dict) -> None:
-    share = document["indicators"]["adoption"]["derivative_share"]
+    share = document["indicators"]["adoption"]["hub_sample"]["derivative_share"]
     overall = share["variants"]["all_relations"]["overall"]
     # Counted (> 5 downloads): Hermes 1 CN, qwen-ko 1 CN, GGUF 1 CN, merge .5 CN + .5 US, Distill 1 US, orphan 1 CN (THUDM = Zhipu).
     assert overall["China"]["derivatives"] == 4.5 and overall["United States"]["derivatives"] == 1.5
@@ -138,7 +138,7 @@ def test_superficial_flows_are_kept_apart(document: dict) -> None:
 
 
 def test_download_shares_per_population(document: dict) -> None:
-    pops = document["indicators"]["adoption"]["populations"]
+    pops = document["indicators"]["adoption"]["hub_sample"]["populations"]
     dev = pops["p_developer"]["share_30d"]
     # Known developers, repacks out: CN 1000 + 500, US 800 + 100 + 10, Europe 200 + 3.
     assert dev["total"] == 2613
@@ -152,11 +152,11 @@ def test_download_shares_per_population(document: dict) -> None:
     assert conc["units"] == 6
     assert conc["hhi"] == round(sum((100 * v / sum(values)) ** 2 for v in values), 1)
     assert conc["gini"] == round(gini([float(v) for v in values]), 4)
-    assert document["indicators"]["adoption"]["series"][0]["share_30d"]["China"] == round(1500 / 2613, 4)
+    assert document["indicators"]["adoption"]["hub_sample"]["series"][0]["share_30d"]["China"] == round(1500 / 2613, 4)
 
 
 def test_root_population_attributes_to_bases(document: dict) -> None:
-    root = document["indicators"]["adoption"]["populations"]["p_root"]["share_30d"]["by_bloc"]
+    root = document["indicators"]["adoption"]["hub_sample"]["populations"]["p_root"]["share_30d"]["by_bloc"]
     # Bases count for themselves; derivatives for their roots; cycles are left out.
     cn = 1000 + 100 + 3 + 50 + 5 + 20  # Qwen, Hermes, Mistral-on-Hermes, qwen-ko, half the merge, dan/orphan
     us = 800 + 5 + 500

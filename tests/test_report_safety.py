@@ -82,7 +82,7 @@ def test_crawl_database_is_named_without_its_folder(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["indicators", "--json", "--only", "adoption", "--db", str(db)])
     assert result.exit_code == 0, result.output
     doc = json.loads(result.output)
-    assert doc["indicators"]["adoption"]["source"] == "crawl database hub.duckdb"
+    assert doc["indicators"]["adoption"]["hub_sample"]["source"] == "crawl database hub.duckdb"
     assert [s for s in _strings(doc) if s.startswith("/") or str(tmp_path) in s] == []
 
 

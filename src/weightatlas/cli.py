@@ -363,17 +363,42 @@ def _print_summary(doc: dict[str, Any]) -> None:
     _print_hub_summary(doc)
 
 
+def _print_history_summary(adoption: dict[str, Any]) -> None:
+    """Monthly China/US/Europe download shares of the balanced panel (LLMs): raw, robust, leave-one-out."""
+    dh = adoption.get("download_history", {})
+    if not dh.get("available"):
+        return
+    panel = dh["variants"]["llm_only"]["balanced_panel"]
+    table = DataTable(title=f"Hub downloads, LLMs, balanced panel ({panel['repos']} repos from {panel['start']}; Hugging Face Hub only): share raw / robust / leave-one-out")
+    table.add_column("month")
+    for b in ("China", "United States", "Europe"):
+        table.add_column(b, justify="right")
+    for m in panel["monthly"]:
+        cells = []
+        for b in ("China", "United States", "Europe"):
+            c = m["by_bloc"].get(b, {})
+            cells.append(" / ".join("-" if c.get(k) is None else f"{c[k]:.1%}" for k in ("share", "share_robust", "share_loo")))
+        table.add_row(m["period"], *cells)
+    out.print(table)
+    runs = dh["quality"]["flagged_runs"]
+    if runs:
+        top = runs[0]
+        out.print(f"{len(runs)} flagged burst runs; largest: {for_terminal(top['repo_id'])} {top['start']} to {top['end']} ({top['days']} days, {top['downloads']:,} downloads)")
+
+
 def _print_hub_summary(doc: dict[str, Any]) -> None:
     ind = doc["indicators"]
     blocs = doc.get("meta", {}).get("bloc_map", {}).get("blocs", [])
     if "adoption" in ind:
-        table = DataTable(title=f"Adoption: 30-day download share by bloc ({ind['adoption']['source']})")
+        _print_history_summary(ind["adoption"])
+        sample = ind["adoption"]["hub_sample"]
+        table = DataTable(title=f"Adoption: 30-day download share by bloc ({sample['source']})")
         for col in ("population", "models", *blocs):
             table.add_column(col, justify="left" if col == "population" else "right")
-        for pop_id, pop in ind["adoption"]["populations"].items():
+        for pop_id, pop in sample["populations"].items():
             share = pop.get("share_30d") or {}
             table.add_row(pop_id, str(pop["models"]), *[f"{share['by_bloc'][b]['share']:.1%}" if share else "-" for b in blocs])
-        variant = ind["adoption"]["derivative_share"]["variants"]["all_relations"]
+        variant = sample["derivative_share"]["variants"]["all_relations"]
         table.add_row("derivatives by root", f"{variant['derivatives']:,.0f}", *[f"{(variant['overall'][b]['share'] or 0):.1%}" for b in blocs])
         out.print(table)
     if "collaboration" in ind:
@@ -431,6 +456,15 @@ def _print_claims_summary(ind: dict[str, Any]) -> None:
             f"Event studies: {len(estimated)} of {len(results)} event x series pairs estimated ({len(results) - len(estimated)} too thin); "
             f"{len(placebo_ok)} with a jump larger than 95% of placebo dates"
         )
+    usage = ind.get("inference_usage")
+    if usage and usage["series"]:
+        parts = "; ".join(
+            f"{for_terminal(source.removeprefix('openrouter_'))} {sm['first_week']} to {sm['last_week']}: China {sm['china_share_first']:.0%} -> {sm['china_share_last']:.0%}, "
+            f"open weights {sm['open_weights_share_first']:.0%} -> {sm['open_weights_share_last']:.0%} (N {'-'.join(str(n) for n in (min(s['n_models_per_week']), max(s['n_models_per_week'])))})"
+            for source, s in usage["series"].items()
+            for sm in (s["summary"],)
+        )
+        out.print(f"OpenRouter tokens among the listed models (two sources, not one series): {parts}")
 
 
 def _fmt(value: Any) -> str:

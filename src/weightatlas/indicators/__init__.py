@@ -18,6 +18,7 @@ from weightatlas.indicators import (
     collaboration,
     diffusion,
     efficiency,
+    inference_usage,
     lineage,
     regional,
     regulation,
@@ -81,6 +82,7 @@ REGISTRY: dict[str, Callable[[Context], dict[str, Any]]] = {
     "diffusion": diffusion.compute,
     "efficiency": efficiency.compute,
     "regulation": regulation.compute,
+    "inference_usage": inference_usage.compute,
 }
 
 

@@ -1,4 +1,12 @@
-"""Adoption: download shares by bloc under named populations, concentration, and their time series.
+"""Adoption: ``indicators.adoption`` = headline, history blocks and the Hub-tree sample.
+
+Since issue 10 the result is ``{"headline", "download_history", "finetune_history",
+"baseline_2022", "event_studies", "hub_sample"}``: the three history blocks come from
+:mod:`download_history`, :mod:`finetune_history` and :mod:`baseline_2022` (each "unavailable"
+when the snapshot predates its tables); ``hub_sample`` holds every figure below, unchanged,
+computed on the Hub tables (family trees or a crawl). Every block carries the Hub-only caveat.
+
+The Hub sample: download shares by bloc under named populations, concentration, and their time series.
 
 Populations (methods.md §4.2; never compare numbers across them):
 
@@ -26,7 +34,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from weightatlas.attribution import UNKNOWN
-from weightatlas.indicators import derivatives
+from weightatlas.indicators import baseline_2022, derivatives, download_history, finetune_history
 
 if TYPE_CHECKING:
     from weightatlas.indicators import Context
@@ -41,7 +49,50 @@ POPULATIONS = {
 }
 
 
+HEADLINE = {
+    "figure": "download_history.variants.llm_only.balanced_panel: monthly China share of downloads (raw, robust and leave-one-repo-out side by side)",
+    "why": (
+        "It is the only figure that follows the same repos day by day: the balanced panel cannot rise because new repos "
+        "enter (the growing cohort can), LLMs alone keep speech and embedding repos from deciding it, and the robust and "
+        "leave-one-out columns show when one repo's burst decides the month. The hub_sample figures describe eight partial "
+        "family trees crawled once; the 2022 baseline is one listing date; fine-tunes count derivatives, not use."
+    ),
+}
+
+
 def compute(ctx: Context) -> dict[str, Any]:
+    """``indicators.adoption``: the headline, the three history blocks and the Hub-tree sample (``hub_sample``)."""
+    con = ctx.store.con
+    org_blocs = {r["id"]: ctx.blocs.bloc(r["country"]) for r in ctx.store.rows("SELECT id, country FROM organizations")}
+    blocs = tuple(ctx.blocs.blocs)
+    return {
+        "headline": HEADLINE,
+        "download_history": _if_tables(con, ("history_repos", "download_history"), download_history.SOURCE)
+        or download_history.compute_from(con, blocs=blocs, org_blocs=org_blocs),
+        "finetune_history": _if_tables(con, ("finetune_history",), finetune_history.SOURCE)
+        or finetune_history.compute_from(con, blocs=blocs, org_blocs=org_blocs),
+        "baseline_2022": _if_tables(con, ("hub_listing_2022",), baseline_2022.SOURCE)
+        or baseline_2022.compute_from(con, blocs=blocs, org_blocs=org_blocs),
+        # The event studies of adoption live with the policy events they study; pointers, not copies.
+        "event_studies": {
+            "compound_window": "indicators.regulation.event_study.compound_window",
+            "monthly_its": "indicators.regulation.event_study.studies",
+        },
+        "hub_sample": hub_sample(ctx),
+    }
+
+
+def _if_tables(con: Any, names: tuple[str, ...], source: str) -> dict[str, Any] | None:
+    """An 'unavailable' block when a snapshot predates the history tables, else None (compute it)."""
+    present = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    missing = [n for n in names if n not in present]
+    if not missing:
+        return None
+    return {"available": False, "source": source, "caveats": [download_history.HUB_ONLY, f"this snapshot has no {', '.join(missing)} table"]}
+
+
+def hub_sample(ctx: Context) -> dict[str, Any]:
+    """Every adoption figure of the Hub tables (family trees or a crawl), unchanged since before issue 10."""
     hub = ctx.hub()
     blocs = list(ctx.blocs.blocs)
     pops: dict[str, Any] = {}
@@ -57,6 +108,7 @@ def compute(ctx: Context) -> dict[str, Any]:
         "populations": pops,
         "series": download_share_series(ctx, blocs),
         "derivative_share": derivatives.compute(ctx),
+        "population": "the Hub tables of this snapshot (see source); populations p_curated, p_developer, p_hub, p_root",
         "method": (
             "Share of a bloc = downloads of repos attributed to it / downloads of every repo in the population (Unknown "
             "included in the denominator). 30-day downloads are the Hub's rolling count at the crawl; all-time downloads "
@@ -183,6 +235,7 @@ def download_share_series(ctx: Context, blocs: list[str]) -> list[dict[str, Any]
 def _caveats(ctx: Context, pops: dict[str, Any]) -> list[str]:
     hub = ctx.hub()
     out = [
+        download_history.HUB_ONLY,
         "Hub downloads count requests for a repo's query files (mostly config.json), including CI and the crawler's own "
         "config fetches; GGUF is counted per file. They measure fetching, not use.",
         "Populations give different answers by construction; compare shares only within one population.",

@@ -14,7 +14,9 @@
   ``net``; a rescission is its own event with its own direction, so it brings
   ``net`` back down.
 * **Event studies** (:mod:`weightatlas.indicators.event_study`) on the adoption
-  series the database holds.
+  series the database holds (``design = "monthly_its"``), and one daily compound
+  window around DeepSeek-R1 and the bans on the download-history panel
+  (:mod:`weightatlas.indicators.compound_window`, ``design = "daily_compound_window"``).
 """
 
 from __future__ import annotations
@@ -29,12 +31,14 @@ import pycountry
 from weightatlas.attribution import CHINA
 from weightatlas.curated import DIRECTIONS, POLICY_EVENTS, load_table
 from weightatlas.indicators import adoption, derivatives
+from weightatlas.indicators import compound_window as cw
 from weightatlas.indicators import event_study as es
 from weightatlas.indicators.frontier import quarter
 
 if TYPE_CHECKING:
     from weightatlas.indicators import Context
 
+MONTHLY_ITS = "monthly_its"  # the `design` of the interrupted time series in event_study.py
 BINDING = frozenset({"law", "regulation", "executive_order", "export_rule", "entity_list", "device_ban", "app_ban", "enforcement"})
 SIGN = {"restrict": 1, "enable": -1, "neutral": 0, "mixed": 0}
 US_STATES = "US-states"
@@ -246,13 +250,14 @@ def event_studies(series: list[es.Series], studies: list[tuple[StudyEvent, date]
         others = [o.id for o, d in studies if o.id != study.id and abs(es.months_apart(d, at)) <= es.WINDOW_MONTHS]
         results = []
         for s in series:
-            r = es.estimate(s, at)
+            r = {"design": MONTHLY_ITS, **es.estimate(s, at)}
             if r["status"] == "estimated":
                 r["placebo"] = es.placebo_summary(r["level_change"], placebos[s.id])
             results.append(r)
         out.append(
             {
                 "id": study.id,
+                "design": MONTHLY_ITS,
                 "label": study.label,
                 "date": at.isoformat(),
                 "events": list(study.event_ids),
@@ -261,6 +266,34 @@ def event_studies(series: list[es.Series], studies: list[tuple[StudyEvent, date]
             }
         )
     return out
+
+
+def compound_window_study(con: Any, events: list[dict[str, Any]]) -> dict[str, Any]:
+    """R1 and the bans as one daily window on the download-history panel (:mod:`weightatlas.indicators.compound_window`)."""
+    history, info = cw.load_history(con)
+    head = {
+        "id": "r1_and_bans_2025",
+        "design": cw.DESIGN,
+        "label": "DeepSeek-R1 (2025-01-20) and the first government bans of DeepSeek, one compound window",
+        "window_start": cw.WINDOW_START.isoformat(),
+        "groups": {**cw.TREATED, cw.CONTROL: cw.CONTROL_LABEL},
+        "source": "snapshot tables history_repos and download_history (KBhandari11/ForecastHuggingFaceModels, 2025-02-18 download cohort)",
+        "population": info,
+        "method": cw.METHOD,
+        "caveats": cw.CAVEATS,
+    }
+    if history is None:
+        return {**head, "status": "no_estimate", "reason": info["reason"]}
+    result = cw.study(history)
+    llm, _ = cw.load_history(con, modalities=cw.LLM_MODALITIES)
+    llm_result = cw.study(llm) if llm is not None else {"status": "no_estimate", "reason": "no LLM repo in the panel"}
+    llm_only = {
+        "modalities": list(cw.LLM_MODALITIES),
+        **{k: llm_result[k] for k in ("status", "reason", "raw", "robust", "panel_repos", "pre_mean_share", "post_mean_share") if k in llm_result},
+    }
+    if "placebo" in llm_result:
+        llm_only["placebo"] = {kind: {g: {k: v for k, v in x.items() if k != "estimates"} for g, x in by.items()} for kind, by in llm_result["placebo"].items()}
+    return {**head, **result, "llm_only": llm_only, "entrants": cw.entrants(history, result), "bans": cw.ban_events(events, result)}
 
 
 def compute(ctx: Context) -> dict[str, Any]:
@@ -295,8 +328,13 @@ def compute(ctx: Context) -> dict[str, Any]:
         },
         "events": [_event_row(r) for r in sorted(rows, key=lambda r: (r["date"], r["id"]))],
         "event_study": {
+            "designs": {
+                MONTHLY_ITS: "monthly interrupted time series per studied event ('studies')",
+                cw.DESIGN: "daily compound window around DeepSeek-R1 and the bans on the balanced download panel ('compound_window')",
+            },
             "series": [s.describe() for s in series],
             "studies": event_studies(series, studies),
+            "compound_window": compound_window_study(ctx.store.con, figures),
             "method": (
                 f"Interrupted time series: y = b0 + b1*t + b2*post + b3*t*post over the {es.WINDOW_MONTHS} months on each side "
                 "(t in months from the event; the period containing the event left out), weighted by the count behind each "

@@ -88,6 +88,7 @@ def build_view(document: dict[str, Any]) -> tuple[dict[str, Any], dict[str, dict
     _hub_charts(document, specs)
     _diffusion_charts(document, specs)
     _regulation_charts(document, specs)
+    _inference_usage_charts(document, specs)
     manifest = document["snapshot"]
     return (
         {
@@ -104,6 +105,47 @@ def build_view(document: dict[str, Any]) -> tuple[dict[str, Any], dict[str, dict
     )
 
 
+MAIN_BLOCS = ("China", "United States", "Europe")
+
+
+def _history_charts(adoption: dict[str, Any], specs: dict[str, dict[str, Any]], blocs: list[str]) -> None:
+    """One summary chart per history block: monthly shares, raw / robust / leave-one-out side by side."""
+    dh = adoption.get("download_history", {})
+    if dh.get("available"):
+        panel = dh["variants"]["llm_only"]["balanced_panel"]
+        rows = [
+            {"month": f"{m['period']}-01", "bloc": b, "measure": label, "share": m["by_bloc"][b][key], "n": m["repos"]}
+            for m in panel["monthly"] for b in MAIN_BLOCS if b in m["by_bloc"]
+            for label, key in (("raw", "share"), ("robust", "share_robust"), ("leave-one-out", "share_loo"))
+            if m["by_bloc"][b][key] is not None
+        ]
+        if rows:
+            specs["download-history"] = charts.history_share_lines(
+                rows, title=f"Download share by bloc, LLMs, balanced panel ({panel['repos']} repos from {panel['start']})", domain=blocs, x_title="month"
+            )
+    fh = adoption.get("finetune_history", {})
+    if fh.get("available"):
+        variant = fh["variants"]["all_modalities"]
+        rows = [
+            {"month": f"{m['period']}-01", "bloc": b, "measure": label, "share": m["by_bloc"][b][key], "n": m["bases"]}
+            for m in variant["monthly"] for b in MAIN_BLOCS if b in m["by_bloc"]
+            for label, key in (("raw", "share"), ("robust", "share_robust"), ("leave-one-out", "share_loo"))
+            if m["by_bloc"][b][key] is not None
+        ]
+        if rows:
+            specs["finetune-history"] = charts.history_share_lines(
+                rows, title=f"Share of new fine-tunes by the base's bloc ({variant['bases']} bases)", domain=blocs, x_title="month in which the 30-day window ends"
+            )
+    b22 = adoption.get("baseline_2022", {})
+    if b22.get("available"):
+        rows = [
+            {"population": name.replace("_", " "), "bloc": b, "share": cell["share"], "value": cell["downloads"], "order": blocs.index(b) if b in blocs else len(blocs)}
+            for name in ("all_modalities", "llm_only") for b, cell in b22[name]["by_bloc"].items() if cell["share"] is not None
+        ]
+        if rows:
+            specs["baseline-2022"] = charts.share_bars(rows, y="population", title="30-day download share by bloc, mid-2022 listing (repacks apart)", domain=blocs)
+
+
 def _hub_charts(document: dict[str, Any], specs: dict[str, dict[str, Any]]) -> None:
     """Charts of the adoption, collaboration and regional sections (reshaping only)."""
     ind = document["indicators"]
@@ -113,14 +155,16 @@ def _hub_charts(document: dict[str, Any], specs: dict[str, dict[str, Any]]) -> N
         return blocs.index(name) if name in blocs else len(blocs)
 
     if "adoption" in ind:
+        _history_charts(ind["adoption"], specs, blocs)
+        sample = ind["adoption"]["hub_sample"]
         rows = []
-        for pop_id, pop in ind["adoption"]["populations"].items():
+        for pop_id, pop in sample["populations"].items():
             share = pop.get("share_30d")
             for bloc, cell in (share or {}).get("by_bloc", {}).items():
                 rows.append({"population": pop_id, "bloc": bloc, "share": cell["share"], "value": cell["downloads"], "order": order(bloc)})
         if rows:
             specs["adoption-shares"] = charts.share_bars(rows, y="population", title="30-day download share by bloc, per population (repacks excluded)", domain=blocs)
-        variant = ind["adoption"]["derivative_share"]["variants"]["all_relations"]
+        variant = sample["derivative_share"]["variants"]["all_relations"]
         monthly = [dict(r, order=order(r["bloc"])) for r in variant["monthly"] if r["share"]]
         if monthly:
             specs["derivative-monthly"] = charts.monthly_share_area(monthly, title="New derivatives by the bloc of their root base model", domain=blocs)
@@ -215,6 +259,23 @@ def _regulation_charts(document: dict[str, Any], specs: dict[str, dict[str, Any]
                 specs[f"study-{study['id']}-{r['series']}"] = policy_charts.event_study_chart(
                     r["observed"], r["fitted"], event_date=study["date"], title=f"{series_labels[r['series']]}, around {study['date']}"
                 )
+    window = reg["event_study"].get("compound_window")
+    if window and window.get("status") == "estimated":
+        specs["compound-window-daily"] = policy_charts.compound_window_daily(window["daily"], groups=window["groups"], window_start=window["window_start"])
+        specs["compound-window-placebo"] = policy_charts.compound_window_placebo(window["placebo"], window, groups=window["groups"])
+
+
+def _inference_usage_charts(document: dict[str, Any], specs: dict[str, dict[str, Any]]) -> None:
+    usage = document["indicators"].get("inference_usage")
+    if not usage or not usage["series"]:
+        return
+    rows = [
+        {"source": source, "week": w["week_start"], "measure": measure, "share": share, "n_models": w["n_models"], "match_rate": w["match_rate_tokens"]["developer"]}
+        for source, s in usage["series"].items()
+        for w in s["weeks"]
+        for measure, share in (("China", w["bloc_share"]["China"]["share"]), ("open weights", w["open_weights_share"]["open"]["share"]))
+    ]
+    specs["inference-usage"] = charts.inference_usage_lines(rows)
 
 
 def _json_for_script(value: Any) -> str:

@@ -270,3 +270,41 @@ def compute_gap_chart(rows: list[dict[str, Any]]) -> dict[str, Any]:
     )
     zero = alt.Chart(alt.Data(values=[{"y": 0}])).mark_rule(color="#444").encode(y="y:Q")
     return _spec(chart + zero)
+
+
+def inference_usage_lines(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Weekly China and open-weight token shares among the listed OpenRouter models, one line per source and measure.
+
+    Lines are grouped by source, so the gap between the two sources stays a gap: they are never joined.
+    """
+    chart = (
+        alt.Chart(alt.Data(values=rows), title="OpenRouter: share of the listed models' weekly tokens (N models per week in the tooltip)")
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("week:T", title="ISO week (Monday)", axis=alt.Axis(format="%d %b %Y")),
+            y=alt.Y("share:Q", title="share of listed tokens", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
+            color=alt.Color("measure:N", title=None, scale=alt.Scale(domain=["China", "open weights"], range=[BLOC_COLOURS["China"], "#ff7f0e"]), legend=alt.Legend(orient="top")),
+            strokeDash=alt.StrokeDash("source:N", title="source", legend=alt.Legend(orient="top")),
+            detail="source:N",
+            tooltip=["source:N", "week:N", "measure:N", alt.Tooltip("share:Q", format=".1%"), alt.Tooltip("n_models:Q", title="N listed models"), alt.Tooltip("match_rate:Q", format=".0%", title="token-weighted match rate")],
+        )
+        .properties(width=WIDTH, height=220)
+    )
+    return _spec(chart)
+
+
+def history_share_lines(rows: list[dict[str, Any]], *, title: str, domain: list[str], x_title: str) -> dict[str, Any]:
+    """Monthly share by bloc, one line per measure (raw, robust, leave-one-repo-out) side by side (issue 10)."""
+    chart = (
+        alt.Chart(alt.Data(values=rows), title=title)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("month:T", title=x_title, axis=alt.Axis(format="%b %Y")),
+            y=alt.Y("share:Q", title="share", axis=alt.Axis(format="%")),
+            color=alt.Color("bloc:N", title="bloc", scale=_colour(domain), legend=alt.Legend(orient="top")),
+            strokeDash=alt.StrokeDash("measure:N", title="measure", legend=alt.Legend(orient="top")),
+            tooltip=["month:N", "bloc:N", "measure:N", alt.Tooltip("share:Q", format=".1%"), alt.Tooltip("n:Q", title="repos")],
+        )
+        .properties(width=WIDTH, height=220)
+    )
+    return _spec(chart)

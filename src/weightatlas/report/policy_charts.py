@@ -110,3 +110,43 @@ def event_study_chart(observed: list[dict[str, Any]], fitted: list[dict[str, Any
     )
     rule = alt.Chart(alt.Data(values=[{"date": event_date}])).mark_rule(color="#d62728").encode(x="date:T")
     return _spec((dots + lines + rule).properties(width=WIDTH, height=200, title=title))
+
+
+def compound_window_daily(daily: list[dict[str, Any]], *, groups: dict[str, str], window_start: str) -> dict[str, Any]:
+    """Each treated group's daily share of the balanced panel's downloads, pre and post, with the window start."""
+    rows = [{"day": d["day"], "period": d["period"], "group": groups[g], "share": d[g]} for d in daily for g in ("deepseek", "china_other") if d[g] is not None]
+    lines = (
+        alt.Chart(alt.Data(values=rows))
+        .mark_line(point=alt.OverlayMarkDef(size=12))
+        .encode(
+            x=alt.X("day:T", title=None, axis=alt.Axis(format="%d %b")),
+            y=alt.Y("share:Q", title="share of the panel's daily downloads", axis=alt.Axis(format="%")),
+            color=alt.Color("group:N", legend=alt.Legend(orient="top", title=None)),
+            detail="period:N",
+            tooltip=["day:N", "group:N", "period:N", alt.Tooltip("share:Q", format=".2%")],
+        )
+    )
+    rule = alt.Chart(alt.Data(values=[{"day": window_start}])).mark_rule(color="#d62728").encode(x="day:T")
+    return _spec((lines + rule).properties(width=WIDTH, height=200, title="Daily download shares on the balanced panel around DeepSeek-R1 and the bans"))
+
+
+def compound_window_placebo(placebo: dict[str, Any], real: dict[str, Any], *, groups: dict[str, str]) -> dict[str, Any]:
+    """Placebo estimates (one tick per window start) and the real estimate (a red mark), per group and figure."""
+    rows, marks = [], []
+    for kind in ("raw", "robust"):
+        for g in ("deepseek", "china_other"):
+            row = f"{groups[g]}, {kind}"
+            rows += [{"row": row, "value": e["value"], "window_start": e["window_start"]} for e in placebo[kind][g]["estimates"]]
+            if real[kind][g] is not None:
+                marks.append({"row": row, "value": real[kind][g]})
+    ticks = (
+        alt.Chart(alt.Data(values=rows))
+        .mark_tick(color="#888", opacity=0.6)
+        .encode(
+            x=alt.X("value:Q", title="change in share, post minus pre (placebo window starts in grey, the real window in red)", axis=alt.Axis(format="%")),
+            y=alt.Y("row:N", title=None),
+            tooltip=["window_start:N", alt.Tooltip("value:Q", format=".2%")],
+        )
+    )
+    real_marks = alt.Chart(alt.Data(values=marks)).mark_tick(color="#d62728", thickness=3).encode(x="value:Q", y="row:N", tooltip=[alt.Tooltip("value:Q", format=".2%")])
+    return _spec((ticks + real_marks).properties(width=WIDTH, height=160))

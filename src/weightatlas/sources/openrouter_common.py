@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from weightatlas.errors import InputError
@@ -86,6 +87,34 @@ def load_json(path: Path) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(path, f"invalid JSON: {exc.msg}", line=exc.lineno) from None
+
+
+def read_weekly_files(folder: Path, pattern: str, read_week: Callable[[Path, str, dict[date, Path]], list[UsageRow]]) -> list[UsageRow]:
+    """Every weekly file under ``folder`` matching ``pattern``, read in name order; ``read_week`` refuses a week seen twice."""
+    paths = sorted(folder.glob(pattern))
+    if not paths:
+        where = folder / Path(pattern).parent
+        raise InputError(where, f"no weekly JSON files ({pattern})")
+    rows: list[UsageRow] = []
+    weeks: dict[date, Path] = {}
+    for path in paths:
+        rows += read_week(path, path.relative_to(folder).as_posix(), weeks)
+    return rows
+
+
+def load_week(path: Path) -> dict[str, Any]:
+    """A weekly file's top-level JSON object."""
+    data = load_json(path)
+    if not isinstance(data, dict):
+        raise InputError(path, f"expected a JSON object, got {type(data).__name__}", line=1)
+    return data
+
+
+def rank_of(item: Any, path: Path, line: int) -> int:
+    rank = field(item, "rank", int, path, line)
+    if rank < 1:
+        raise InputError(path, f"rank must be 1 or more, got {rank}", line=line, field="rank")
+    return rank
 
 
 def item_lines(path: Path, key: str, count: int) -> list[int]:

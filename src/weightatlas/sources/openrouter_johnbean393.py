@@ -27,11 +27,9 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-
-
 from weightatlas.errors import InputError
 from weightatlas.sources.base import SourceInfo, ref
-from weightatlas.sources.openrouter_common import DDL, UsageRow, field, item_lines, iso_monday, load_json, token_count
+from weightatlas.sources.openrouter_common import DDL, UsageRow, field, item_lines, iso_monday, load_week, rank_of, read_weekly_files, token_count
 
 SOURCE = SourceInfo(
     id="openrouter_johnbean393",
@@ -55,21 +53,11 @@ def week_covered(run_date: date) -> date:
 
 
 def read_rows(root: Path) -> list[UsageRow]:
-    folder = root / SOURCE.folder
-    paths = sorted((folder / "data").glob("*.json"))
-    if not paths:
-        raise InputError(folder / "data", "no weekly JSON files (data/*.json)")
-    rows: list[UsageRow] = []
-    weeks: dict[date, Path] = {}
-    for path in paths:
-        rows += _read_week(path, path.relative_to(folder).as_posix(), weeks)
-    return rows
+    return read_weekly_files(root / SOURCE.folder, "data/*.json", _read_week)
 
 
 def _read_week(path: Path, relpath: str, weeks: dict[date, Path]) -> list[UsageRow]:
-    data = load_json(path)
-    if not isinstance(data, dict):
-        raise InputError(path, f"expected a JSON object, got {type(data).__name__}", line=1)
+    data = load_week(path)
     date_line = item_lines(path, "date", 1)[0]
     raw_date = field(data, "date", str, path, date_line)
     try:
@@ -92,9 +80,7 @@ def _read_week(path: Path, relpath: str, weeks: dict[date, Path]) -> list[UsageR
         if slug in seen:
             raise InputError(path, f"slug {slug!r} listed twice in one week", line=line, field="slug")
         seen.add(slug)
-        rank = field(item, "rank", int, path, line)
-        if rank < 1:
-            raise InputError(path, f"rank must be 1 or more, got {rank}", line=line, field="rank")
+        rank = rank_of(item, path, line)
         total = token_count(item, "total_tokens", path, line, positive=True)
         parts = [token_count(item, name, path, line) for name in BREAKDOWN if item.get(name) is not None]
         is_free = field(item, "is_free", bool, path, line, required=False)

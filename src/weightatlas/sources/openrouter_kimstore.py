@@ -26,7 +26,7 @@ from typing import Any
 
 from weightatlas.errors import InputError
 from weightatlas.sources.base import SourceInfo, ref
-from weightatlas.sources.openrouter_common import DDL, UsageRow, field, item_lines, iso_monday, load_json, token_count
+from weightatlas.sources.openrouter_common import DDL, UsageRow, field, item_lines, iso_monday, load_week, rank_of, read_weekly_files, token_count
 
 SOURCE = SourceInfo(
     id="openrouter_kimstore",
@@ -48,21 +48,11 @@ def week_of_fetch(fetched_at: datetime) -> date:
 
 
 def read_rows(root: Path) -> list[UsageRow]:
-    folder = root / SOURCE.folder
-    paths = sorted((folder / "data" / "openrouter_rankings").glob("rankings_*.json"))
-    if not paths:
-        raise InputError(folder / "data" / "openrouter_rankings", "no weekly JSON files (rankings_*.json)")
-    rows: list[UsageRow] = []
-    weeks: dict[date, Path] = {}
-    for path in paths:
-        rows += _read_week(path, path.relative_to(folder).as_posix(), weeks)
-    return rows
+    return read_weekly_files(root / SOURCE.folder, "data/openrouter_rankings/rankings_*.json", _read_week)
 
 
 def _read_week(path: Path, relpath: str, weeks: dict[date, Path]) -> list[UsageRow]:
-    data = load_json(path)
-    if not isinstance(data, dict):
-        raise InputError(path, f"expected a JSON object, got {type(data).__name__}", line=1)
+    data = load_week(path)
     fetch_line = item_lines(path, "fetched_at", 1)[0]
     raw = field(data, "fetched_at", str, path, fetch_line)
     try:
@@ -87,9 +77,7 @@ def _read_week(path: Path, relpath: str, weeks: dict[date, Path]) -> list[UsageR
         if key in seen:
             raise InputError(path, f"model {key!r} listed twice in one week", line=line, field="name")
         seen.add(key)
-        rank = field(item, "rank", int, path, line)
-        if rank < 1:
-            raise InputError(path, f"rank must be 1 or more, got {rank}", line=line, field="rank")
+        rank = rank_of(item, path, line)
         rows.append(
             UsageRow(
                 source=SOURCE.id,

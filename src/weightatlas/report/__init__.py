@@ -108,17 +108,22 @@ def build_view(document: dict[str, Any]) -> tuple[dict[str, Any], dict[str, dict
 MAIN_BLOCS = ("China", "United States", "Europe")
 
 
+def _share_measure_rows(monthly: list[dict[str, Any]], n_key: str) -> list[dict[str, Any]]:
+    """Long rows for a share chart: one per month, bloc and measure (raw, robust, leave-one-out)."""
+    return [
+        {"month": f"{m['period']}-01", "bloc": b, "measure": label, "share": m["by_bloc"][b][key], "n": m[n_key]}
+        for m in monthly for b in MAIN_BLOCS if b in m["by_bloc"]
+        for label, key in (("raw", "share"), ("robust", "share_robust"), ("leave-one-out", "share_loo"))
+        if m["by_bloc"][b][key] is not None
+    ]
+
+
 def _history_charts(adoption: dict[str, Any], specs: dict[str, dict[str, Any]], blocs: list[str]) -> None:
     """One summary chart per history block: monthly shares, raw / robust / leave-one-out side by side."""
     dh = adoption.get("download_history", {})
     if dh.get("available"):
         panel = dh["variants"]["llm_only"]["balanced_panel"]
-        rows = [
-            {"month": f"{m['period']}-01", "bloc": b, "measure": label, "share": m["by_bloc"][b][key], "n": m["repos"]}
-            for m in panel["monthly"] for b in MAIN_BLOCS if b in m["by_bloc"]
-            for label, key in (("raw", "share"), ("robust", "share_robust"), ("leave-one-out", "share_loo"))
-            if m["by_bloc"][b][key] is not None
-        ]
+        rows = _share_measure_rows(panel["monthly"], "repos")
         if rows:
             specs["download-history"] = charts.history_share_lines(
                 rows, title=f"Download share by bloc, LLMs, balanced panel ({panel['repos']} repos from {panel['start']})", domain=blocs, x_title="month"
@@ -126,12 +131,7 @@ def _history_charts(adoption: dict[str, Any], specs: dict[str, dict[str, Any]], 
     fh = adoption.get("finetune_history", {})
     if fh.get("available"):
         variant = fh["variants"]["all_modalities"]
-        rows = [
-            {"month": f"{m['period']}-01", "bloc": b, "measure": label, "share": m["by_bloc"][b][key], "n": m["bases"]}
-            for m in variant["monthly"] for b in MAIN_BLOCS if b in m["by_bloc"]
-            for label, key in (("raw", "share"), ("robust", "share_robust"), ("leave-one-out", "share_loo"))
-            if m["by_bloc"][b][key] is not None
-        ]
+        rows = _share_measure_rows(variant["monthly"], "bases")
         if rows:
             specs["finetune-history"] = charts.history_share_lines(
                 rows, title=f"Share of new fine-tunes by the base's bloc ({variant['bases']} bases)", domain=blocs, x_title="month in which the 30-day window ends"

@@ -68,3 +68,6 @@ def test_report_renders_the_history_sections_with_escaped_text():
     page, _ = render_html(doc)
     assert "Daily Hub downloads over time" in page and "balanced panel" in page
     assert "<b>x" not in page
+    # The rules and China's bootstrap interval are on the page, not only in the JSON.
+    assert "<b>burst</b>: a whole run of days" in page and "bootstrap 95% interval over repos in brackets" in page
+    assert "windows end after the data date and are partial" in page

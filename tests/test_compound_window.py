@@ -207,6 +207,7 @@ def test_the_report_renders_the_compound_window_with_untrusted_repo_ids_escaped(
     assert "chart-compound-window-daily" in page and "chart-compound-window-placebo" in page
     assert "R1 was distilled into Qwen and Llama bases" in page
     assert "LLMs only (modality llm" in page and "one-sided" in page
+    assert "bootstrap 95% (raw)" in page and " pts</td>" in page
 
 
 def test_a_plateau_that_began_inside_the_baseline_is_still_flagged_by_the_shared_burst_rule() -> None:
@@ -240,3 +241,26 @@ def test_the_one_sided_p_value_sees_a_rise_larger_than_every_placebo_rise() -> N
     assert out["p_value"] == pytest.approx(5 / 21, abs=1e-4)  # |change| at least 0.1: the four falls
     assert out["p_value_one_sided"] == pytest.approx(1 / 21, abs=1e-4)  # no placebo rise reaches 0.1
     assert cw.placebo_summary(-0.45, placebos)["p_value_one_sided"] == pytest.approx(2 / 21, abs=1e-4)
+
+
+def test_bootstrap_over_repos_brackets_the_estimate_and_excludes_zero_when_every_deepseek_repo_moves() -> None:
+    repos = _base(_jump(100, 300)) + [
+        ("deepseek-ai/E", "China", "deepseek", "first_party", _jump(80, 240), OLD),
+        ("mistralai/F", "Europe", "mistral", "first_party", _flat(400), OLD),
+    ]
+    r = _study(repos)
+    lo, hi = r["bootstrap_ci95"]["raw"]["deepseek"]
+    assert 0 < lo <= r["raw"]["deepseek"] <= hi
+    assert r["bootstrap"]["resamples"] == 1000 and "within each group" in r["bootstrap"]["rule"]
+    assert r["bootstrap_ci95"]["robust"]["deepseek"] is not None
+
+
+def test_bootstrap_interval_reaches_zero_when_one_repo_alone_moves() -> None:
+    # Three DeepSeek repos, one of which triples: a resample without it (about 30% of draws) shows no change.
+    repos = _base(_jump(100, 300)) + [
+        ("deepseek-ai/E", "China", "deepseek", "first_party", _flat(100), OLD),
+        ("deepseek-ai/F", "China", "deepseek", "first_party", _flat(100), OLD),
+    ]
+    r = _study(repos)
+    lo, hi = r["bootstrap_ci95"]["raw"]["deepseek"]
+    assert lo == pytest.approx(0.0, abs=1e-9) and hi >= r["raw"]["deepseek"] > 0.05

@@ -74,3 +74,15 @@ def test_llm_only_and_by_family():
     assert month["by_bloc"]["China"]["share"] == 1.0
     assert {f["family"] for f in out["variants"]["all_modalities"]["by_family"]} == {"qwen", "facebook"}
     assert any(r["modality"] == "speech" for r in out["by_modality"])
+
+
+def test_a_window_that_ends_after_the_data_date_is_kept_and_listed_as_partial():
+    # Created 2025-01-20 (DeepSeek-R1's day): window 1 would end 2025-02-19, one day after the data date
+    # (2025-02-18), so it holds 29 of its 30 days. It is counted in February and listed as partial.
+    out = fh.compute_from(_con([("deepseek-ai/r", "China", "llm", date(2025, 1, 20), [0, 1_280])]))
+    months = {m["period"]: m["total"] for m in out["variants"]["all_modalities"]["monthly"]}
+    assert months == {"2025-01": 0, "2025-02": 1_280}
+    assert out["quality"]["partial_windows"] == [
+        {"base_repo": "deepseek-ai/r", "months_after": 1, "window_end": "2025-02-19", "days_observed": 29, "new": 1_280}
+    ]
+    assert any("2025-02-18" in c and "partial" in c for c in out["caveats"])

@@ -35,10 +35,42 @@ def test_stall_runs_after_the_start_only():
 
 
 def test_single_day_spike_is_a_one_day_run():
-    inc = [0] + [2_000] * 40 + [500_000] + [2_000] * 10
+    inc = [0] + [2_000] * 40 + [2_000_000] + [2_000] * 10
     runs = hq.burst_runs(inc, 0)
-    assert [(r.start, r.end, r.total) for r in runs] == [(41, 41, 500_000)]
+    assert [(r.start, r.end, r.total) for r in runs] == [(41, 41, 2_000_000)]
     assert runs[0].baseline == 2_000
+
+
+def test_a_run_must_clear_the_materiality_floor():
+    # 10 x max(2,000, 50,000) = 500,000 a day: a month of that is ~0.4% of a cohort month (2.7-4.0B).
+    below = [0] + [2_000] * 40 + [400_000] * 30 + [2_000] * 10
+    above = [0] + [2_000] * 40 + [600_000] * 30 + [2_000] * 10
+    assert hq.burst_runs(below, 0) == []
+    assert [(r.start, r.end) for r in hq.burst_runs(above, 0)] == [(41, 70)]
+
+
+def test_release_ramp_is_growth_not_a_burst():
+    # Like Qwen2.5-3B-Instruct: ~3,000 a day in the counter's first week, then a four-week ramp to 250,000.
+    ramp = [int(3_000 * 1.2**d) for d in range(25)]  # 3,000 -> ~238,000
+    inc = [0] + [3_000] * 8 + ramp + [250_000] * 60
+    assert hq.burst_runs(inc, 0) == []
+
+
+def test_second_plateau_is_judged_against_the_baseline_before_the_first():
+    # Flagged days never become baseline: after a five-week plateau and a one-week dip below the
+    # threshold, a second plateau is still judged against the 30,000 a day from before the first.
+    inc = [0] + [30_000] * 12 + [50_000_000] * 35 + [300_000] * 7 + [43_000_000] * 35 + [350_000] * 50
+    runs = hq.burst_runs(inc, 0)
+    assert [(r.start, r.end, r.baseline) for r in runs] == [(13, 47, 30_000), (55, 89, 30_000)]
+
+
+def test_days_after_a_run_that_fall_below_its_threshold_end_it_and_become_the_new_baseline():
+    # Like Qwen2.5-1.5B-Instruct: the plateau starts 13 days after the counter, decays to ~350,000
+    # a day (organic) and later grows slowly to ~700,000; only the plateau is flagged.
+    tail = [350_000 + 6_000 * d for d in range(60)]  # 350,000 -> 704,000
+    inc = [0] + [30_000] * 12 + [50_000_000] * 30 + [4_000_000, 1_800_000, 600_000] + tail
+    runs = hq.burst_runs(inc, 0)
+    assert [(r.start, r.end) for r in runs] == [(13, 45)]
 
 
 def test_four_week_plateau_of_10m_a_day_is_flagged_whole():
@@ -66,7 +98,7 @@ def test_first_days_after_the_counter_start_are_not_judged():
 
 
 def test_screen_keeps_every_row_with_a_possible_run():
-    m = np.array([[0, 5, 5, 5], [0, 5, 20_000, 5], [20_000, 0, 0, 0]])
+    m = np.array([[0, 5, 5, 5], [0, 5, 600_000, 5], [600_000, 0, 0, 0]])
     starts = np.array([0, 0, 0])
     assert hq.screen_burst_candidates(m, starts).tolist() == [1]
 
@@ -109,3 +141,11 @@ def test_matrix_rules_agree_with_the_row_rules():
         assert (starts[r] if starts[r] >= 0 else None) == start_r
         assert [i for i in np.flatnonzero(dec[r])] == [d.start for d in dec_r]
         assert [run for rr, run in hq.stall_runs_matrix(inc, starts) if rr == r] == hq.stalls(inc_r, start_r)
+
+
+def test_stall_boundary_is_seven_days():
+    # Seven zero increments make a stall, six do not (STALL_MIN_DAYS = 7).
+    seven = [0, 100] + [100] * 7 + [150]
+    six = [0, 100] + [100] * 6 + [150]
+    assert [r.days for r in hq.stalls(*hq.increments(seven)[:2])] == [7]
+    assert hq.stalls(*hq.increments(six)[:2]) == []

@@ -49,6 +49,7 @@ Design (``design = "daily_compound_window"``), every choice stated in the result
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -69,6 +70,8 @@ TREATED = {"deepseek": "DeepSeek first-party repos", "china_other": "other Chine
 CONTROL = "rest"
 CONTROL_LABEL = "first-party repos of every other bloc (US, Europe, rest of world, unknown)"
 MIN_PLACEBOS = 10
+BOOTSTRAP_RESAMPLES = 1_000
+BOOTSTRAP_SEED = 0
 LLM_MODALITIES = ("llm",)  # the LLM-only figure: text LLMs (vision-language models are their own modality)
 
 
@@ -197,6 +200,42 @@ def _change(inc: np.ndarray, groups: np.ndarray, keep: np.ndarray, p: Periods) -
     return out
 
 
+def bootstrap_change(
+    inc: np.ndarray, groups: np.ndarray, p: Periods, *, resamples: int = BOOTSTRAP_RESAMPLES, seed: int = BOOTSTRAP_SEED
+) -> dict[str, list[float] | None]:
+    """Percentile 95% interval of each treated group's share change, resampling panel repos within each group.
+
+    Each resample draws, within every group, as many repos as it has, with replacement (so group sizes stay
+    fixed), and recomputes the statistic; one draw serves every group. Weights are repo counts, so a
+    resample is a (resamples x repos) @ (repos x days) product.
+    """
+    rng = np.random.default_rng(seed)
+    weights = np.zeros((resamples, len(groups)))
+    for g in (*TREATED, CONTROL):
+        members = np.flatnonzero(groups == g)
+        if not len(members):
+            continue
+        draws = rng.integers(0, len(members), size=(resamples, len(members)))
+        for r in range(resamples):
+            weights[r, members] = np.bincount(draws[r], minlength=len(members))
+    out: dict[str, list[float] | None] = {}
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tot_pre, tot_post = weights @ inc[:, p.pre], weights @ inc[:, p.post]
+        for g in TREATED:
+            mask = groups == g
+            if not mask.any():
+                out[g] = None
+                continue
+            pre = (weights[:, mask] @ inc[mask, p.pre]) / np.where(tot_pre > 0, tot_pre, np.nan)
+            post = (weights[:, mask] @ inc[mask, p.post]) / np.where(tot_post > 0, tot_post, np.nan)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # a resample with an empty day: NaN, left out below
+                change = np.nanmean(post, axis=1) - np.nanmean(pre, axis=1)
+            change = change[np.isfinite(change)]
+            out[g] = [round(float(v), 5) for v in np.quantile(change, [0.025, 0.975])] if len(change) else None
+    return out
+
+
 def estimate_window(history: History, start: date, *, pre_days: int = PRE_DAYS, post_days: int = POST_DAYS, baseline_days: int = BASELINE_DAYS, detail: bool = False, daily: Daily | None = None) -> dict[str, Any] | None:
     """The statistic for one window start (None when the periods do not fit or the panel is empty)."""
     p = periods(history.days, start, pre_days=pre_days, post_days=post_days, baseline_days=baseline_days)
@@ -233,6 +272,7 @@ def estimate_window(history: History, start: date, *, pre_days: int = PRE_DAYS, 
         lo, hi = min(values), max(values)
         swing = max(values, key=lambda x: abs(x[0] - raw[g]))
         loo[g] = {"min": round(lo[0], 5), "min_without": lo[1], "max": round(hi[0], 5), "max_without": hi[1], "most_influential_repo": swing[1], "without_it": round(swing[0], 5)}
+    bootstrap = {"raw": bootstrap_change(inc, groups, p), "robust": bootstrap_change(robust_inc, groups, p)}
     flagged_runs = []
     rows = {int(r): k for k, r in enumerate(np.flatnonzero(panel))}
     lo_col, hi_col = p.pre.start, p.post.stop  # pre, transition and post columns
@@ -269,6 +309,12 @@ def estimate_window(history: History, start: date, *, pre_days: int = PRE_DAYS, 
             "pre_mean_share": {g: round(float(np.nanmean(pre_share[g])), 5) for g in TREATED},
             "post_mean_share": {g: round(float(np.nanmean(post_share[g])), 5) for g in TREATED},
             "leave_one_out": loo,
+            "bootstrap_ci95": bootstrap,
+            "bootstrap": {
+                "resamples": BOOTSTRAP_RESAMPLES,
+                "seed": BOOTSTRAP_SEED,
+                "rule": "percentile 95% interval; panel repos resampled with replacement within each group (DeepSeek, other Chinese, rest), group sizes fixed",
+            },
             "flagged_runs": sorted(flagged_runs, key=lambda r: -r["downloads_in_periods"]),
             "burst_rule": hq.RULES["burst"],
             "decreases_read_as_zero": daily.decreases,
@@ -385,7 +431,7 @@ METHOD = (
     f"on or before the day before the {BASELINE_DAYS} days that precede the pre period (2024-11-24 for the real window). Statistic: DeepSeek's (and other Chinese developers') share of the panel's "
     "daily downloads, post-period mean minus pre-period mean, against the rest of the panel. Robust: burst runs flagged by "
     "the shared rule (" + hq.RULES["burst"] + ") count at their run's frozen baseline. Leave-one-repo-out: the range when any "
-    "single panel repo is removed. Placebo: the same statistic at every other window start whose periods fit in the data "
+    "single panel repo is removed. Bootstrap: a percentile 95% interval from 1,000 resamples of panel repos within each group. Placebo: the same statistic at every other window start whose periods fit in the data "
     f"and whose post period ends before {WINDOW_START}, each on its own balanced panel; p = share of placebo estimates at "
     "least as large in absolute value, counting the real one."
 )

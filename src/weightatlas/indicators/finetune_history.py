@@ -31,6 +31,7 @@ SWARM_MIN_BASELINE = 100.0
 SWARM_MIN_HISTORY = 3
 RUN_MONTHS = 3
 THRESHOLDS = (0.25, 0.50)
+DATA_DATE = date(2025, 2, 18)  # the cohort was chosen and counted on this day (right-censoring)
 SOURCE = "KBhandari11/ForecastHuggingFaceModels, data/2025-02-18/finetune (cumulative fine-tunes per 30-day window after each base's creation)"
 POPULATION = "base models of the KBhandari11 fine-tune cohort (17 organisations; bases created 2022-03 to 2025-02), right-censored at 2025-02-18"
 
@@ -64,12 +65,14 @@ def compute_from(
             HUB_ONLY,
             "Fine-tunes counted are those declaring the base on the Hub; base_model is 'Original' for every base (no lineage beyond one step).",
             "Months near 2025-02 hold only the windows of bases old enough to have ended them (right-censoring).",
+            f"A window that ends after the data date ({DATA_DATE.isoformat()}) is partial: it is kept, counted in the month it "
+            "would end, and listed under quality.partial_windows with the days it had been observed.",
         ],
     }
     if not rows:
         return out
     events = []  # (base, bloc, family, modality, month, new, flagged)
-    flagged_runs, decreases = [], []
+    flagged_runs, decreases, partial = [], [], []
     by_base: dict[str, list[tuple]] = {}
     for r in rows:
         by_base.setdefault(r[0], []).append(r)
@@ -90,6 +93,9 @@ def compute_from(
             flag[run.start : run.end + 1] = True
         for i, r in enumerate(base_rows):
             end = _window_end(r[4], r[5])
+            if end > DATA_DATE and r[5] > 0:
+                observed = 30 - (end - DATA_DATE).days
+                partial.append({"base_repo": base, "months_after": int(r[5]), "window_end": end.isoformat(), "days_observed": observed, "new": int(new[i])})
             events.append((base, r[1] or "Unknown", r[2], r[3], f"{end.year}-{end.month:02d}", int(new[i]), bool(flag[i])))
         for run in runs:
             flagged_runs.append(
@@ -97,7 +103,7 @@ def compute_from(
                  "first_month": events[-len(base_rows) + run.start][4], "windows": run.days, "fine_tunes": run.total,
                  "baseline": round(run.baseline or 0.0, 1)}
             )
-    out["quality"] = {"bases": len(by_base), "flagged_runs": sorted(flagged_runs, key=lambda r: -r["fine_tunes"]), "decreases": decreases}
+    out["quality"] = {"bases": len(by_base), "flagged_runs": sorted(flagged_runs, key=lambda r: -r["fine_tunes"]), "decreases": decreases, "partial_windows": partial}
     out["variants"] = {
         "all_modalities": _variant(events, blocs),
         "llm_only": _variant([e for e in events if e[3] in LLM_MODALITIES], blocs),

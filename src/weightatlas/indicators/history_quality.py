@@ -11,11 +11,15 @@ silently (flagged runs are listed with repo, start, end, days and downloads).
   ``DECREASE_TOLERANCE``; flagged, the increment of that day counted as 0, never fatal.
 * **Bursts** — flagged as whole runs against the repo's own baseline *before* the run: a run
   starts on a day whose increment exceeds ``k`` x max(baseline, ``min_baseline``), the
-  baseline being the median daily increment over the ``baseline_days`` days before that day
-  (counted days after the counter start only, at least ``min_history`` of them; earlier days
-  are not judged). The baseline is then frozen: the run continues while the increment stays
-  above the same threshold. A rolling window would adapt to a multi-week plateau within days
-  and stop flagging it; a frozen one does not.
+  baseline being the median daily increment over the last ``baseline_days`` counted days that
+  are not in a flagged run (at least ``min_history`` of them; earlier days are not judged).
+  The threshold is then frozen: the run continues while the increment stays above it, and its
+  days never enter a later baseline. A rolling window would adapt to a multi-week plateau
+  within days and stop flagging it; a frozen one does not, and a second plateau after a dip
+  is judged against the level before the first. Growth is not a burst: a ramp slower than
+  ``k``-fold over about two weeks keeps its baseline moving with it (release ramps, organic
+  growth). ``min_baseline`` is a materiality floor (runs below ``k`` x ``min_baseline`` a day
+  cannot move a bloc's monthly share by half a point; leave-one-out covers them).
 * **Concentration guard** — the share of a bloc's period total that comes from its largest repo.
 * **Shares** — raw, robust (flagged runs removed) and leave-one-repo-out (the single repo whose
   removal moves the share most is dropped), side by side, plus a percentile bootstrap interval
@@ -24,6 +28,7 @@ silently (flagged runs are listed with repo, start, end, days and downloads).
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -33,7 +38,10 @@ STALL_MIN_DAYS = 7
 DECREASE_TOLERANCE = 0
 BURST_K = 10.0
 BURST_BASELINE_DAYS = 28
-BURST_MIN_BASELINE = 1_000.0  # downloads a day: a run needs more than k x 1,000 = 10,000 a day
+# Materiality floor, downloads a day: a run needs more than k x 50,000 = 500,000 a day. A month of
+# 500,000 a day is 15M, about 0.4% of a cohort month (2.7-4.0B in 2024-10 to 2025-02), so runs that
+# cannot move a bloc's monthly share by half a point are left to the leave-one-out column.
+BURST_MIN_BASELINE = 50_000.0
 BURST_MIN_HISTORY = 7
 BOOTSTRAP_RESAMPLES = 1_000
 BOOTSTRAP_SEED = 0
@@ -44,8 +52,10 @@ RULES = {
     "decrease": f"a cumulative count below the previous day's by more than {DECREASE_TOLERANCE}; flagged, that day's increment counted as 0",
     "burst": (
         f"a whole run of days whose increment exceeds {BURST_K:g} x max(baseline, {BURST_MIN_BASELINE:,.0f}); the baseline is the median "
-        f"daily increment over the {BURST_BASELINE_DAYS} days before the run starts (counted days only, at least {BURST_MIN_HISTORY}), "
-        "frozen for the whole run (a rolling window would adapt to a plateau and stop flagging it)"
+        f"daily increment over the last {BURST_BASELINE_DAYS} counted days outside flagged runs (at least {BURST_MIN_HISTORY}), frozen for the "
+        "whole run (a rolling window would adapt to a plateau and stop flagging it); flagged days never enter a later baseline; "
+        f"a ramp slower than {BURST_K:g}-fold in about two weeks is growth, not a burst; the floor means runs under "
+        f"{BURST_K * BURST_MIN_BASELINE:,.0f} a day are not flagged"
     ),
     "concentration": "share of a bloc's period total that comes from its largest repo",
     "shares": "raw, robust (flagged runs removed) and leave-one-repo-out (the single repo that moves the share most dropped), side by side",
@@ -126,17 +136,23 @@ def burst_runs(
 
     ``start`` is the index of the counter start: counted days are ``start + 1`` onwards
     (for a series without a counter start, such as fine-tunes per window, pass -1).
+    The baseline is the median of the last ``baseline_days`` counted days that are not in a
+    flagged run, so a second plateau is judged against the level before the first one.
     """
     if start is None:
         return []
     values = np.asarray(inc, dtype=np.float64)
-    first = start + 1
-    runs: list[Run] = []
-    i = first + min_history
     n = len(values)
-    medians = _prior_medians(values, first, baseline_days, min_history)
+    unflagged: list[float] = []  # counted days outside every run so far, in order
+    runs: list[Run] = []
+    i = start + 1
+    floor = k * min_baseline  # no run starts at or below it, whatever the baseline: skip the median there
     while i < n:
-        baseline = float(medians[i])
+        if len(unflagged) < min_history or values[i] <= floor:
+            unflagged.append(float(values[i]))
+            i += 1
+            continue
+        baseline = float(statistics.median(unflagged[-baseline_days:]))
         threshold = k * max(baseline, min_baseline)
         if values[i] > threshold:
             j = i
@@ -145,33 +161,9 @@ def burst_runs(
             runs.append(Run(i, j, int(values[i : j + 1].sum()), baseline))
             i = j + 1
         else:
+            unflagged.append(values[i])
             i += 1
     return runs
-
-
-def _prior_medians(values: np.ndarray, first: int, baseline_days: int, min_history: int) -> np.ndarray:
-    """Median of the (up to) ``baseline_days`` counted values before each index (NaN where fewer than ``min_history``)."""
-    n = len(values)
-    out = np.full(n, np.nan)
-    if first + min_history >= n:
-        return out
-    # NaN-padded on the left so the short windows right after the start are medians of what exists.
-    padded = np.concatenate([np.full(baseline_days, np.nan), values[first : n - 1]])
-    windows = np.lib.stride_tricks.sliding_window_view(padded, baseline_days)  # window j: the days before first + j
-    counts = np.minimum(np.arange(len(windows)), baseline_days)
-    full = counts >= baseline_days
-    med = np.empty(len(windows))
-    med[full] = np.median(windows[full], axis=1)
-    if (~full).any():
-        with np.errstate(all="ignore"):
-            import warnings
-
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN windows: fewer than min_history, masked below
-                med[~full] = np.nanmedian(windows[~full], axis=1)
-    med[counts < min_history] = np.nan
-    out[first : first + len(med)] = med
-    return out
 
 
 def screen_burst_candidates(

@@ -22,6 +22,21 @@ BLOC_COLOURS = {
 }
 GROUP_COLOURS = ["#d62728", "#1f77b4", "#ff7f0e", "#17becf"]
 WIDTH = "container"
+# d3's month (30 days) in ms. Over a few months the default time ticks fall weekly or twice a month and a
+# "%b %Y" label repeats on each (seen in a browser: "Sep 2024 Sep 2024 ..."); a minimum step of a month
+# keeps one tick per label while longer spans still thin out to quarters or years.
+MONTH_MS = 30 * 24 * 3600 * 1000
+
+
+def month_axis(**kwargs: Any) -> alt.Axis:
+    """A date axis labelled "%b %Y" with at most one tick per month."""
+    return alt.Axis(format="%b %Y", tickMinStep=MONTH_MS, **kwargs)
+
+
+# A legend for a dash pattern must draw a line. On a line with points (mark_line(point=True)) it draws
+# the point, a filled circle on which every pattern looks the same (seen in a browser: raw, robust and
+# leave-one-out alike), so dashed lines and their points are two layers and only the lines carry the dash.
+DASH_LEGEND = alt.Legend(orient="top", symbolSize=400, symbolStrokeWidth=2)
 
 
 def _colour(domain: list[str]) -> alt.Scale:
@@ -40,7 +55,7 @@ def frontier_chart(points: list[dict[str, Any]], *, key: str, unit: str, title: 
         alt.Chart(alt.Data(values=points), title=title)
         .mark_line(interpolate="step-after", point=alt.OverlayMarkDef(size=18))
         .encode(
-            x=alt.X("month:T", title="month (frontier as of month end)", axis=alt.Axis(format="%b %Y")),
+            x=alt.X("month:T", title="month (frontier as of month end)", axis=month_axis()),
             y=alt.Y("score:Q", title=unit, scale=alt.Scale(zero=False)),
             color=alt.Color(f"{key}:N", title=None, scale=_colour(domain), legend=alt.Legend(orient="top")),
             tooltip=[
@@ -62,7 +77,7 @@ def gap_chart(gaps: list[dict[str, Any]], *, reference: str, challenger: str, un
     """Signed gap (reference minus challenger) by month; below zero the challenger leads."""
     base = alt.Chart(alt.Data(values=gaps), title=f"Gap: {reference} minus {challenger} ({unit})")
     bars = base.mark_bar(opacity=0.8).encode(
-        x=alt.X("month:T", title=None, axis=alt.Axis(format="%b %Y")),
+        x=alt.X("month:T", title=None, axis=month_axis()),
         y=alt.Y("reference_minus_challenger:Q", title=f"{reference} − {challenger}"),
         color=alt.condition("datum.reference_minus_challenger >= 0", alt.value(BLOC_COLOURS.get(reference, "#1f77b4")), alt.value(BLOC_COLOURS.get(challenger, "#d62728"))),
         tooltip=[
@@ -82,7 +97,7 @@ def months_behind_chart(series: list[dict[str, Any]], *, challenger: str, refere
         alt.Chart(alt.Data(values=values), title=f"Months behind: {challenger}'s best so far vs first {reference} model reaching it")
         .mark_area(line=True, opacity=0.25, interpolate="step-after")
         .encode(
-            x=alt.X("month:T", title=None, axis=alt.Axis(format="%b %Y")),
+            x=alt.X("month:T", title=None, axis=month_axis()),
             y=alt.Y("months_behind:Q", title="months behind (negative = ahead)"),
             tooltip=[
                 alt.Tooltip("month:N"),
@@ -107,7 +122,7 @@ def catch_up_chart(events: list[dict[str, Any]], *, challenger: str, reference: 
         alt.Chart(alt.Data(values=values), title=f"Lag of each new {challenger} record behind {reference}")
         .mark_circle(size=80)
         .encode(
-            x=alt.X("release_date:T", title=f"{challenger} record released", axis=alt.Axis(format="%b %Y")),
+            x=alt.X("release_date:T", title=f"{challenger} record released", axis=month_axis()),
             y=alt.Y("lag_months:Q", title="lag (months; negative = first)"),
             color=alt.Color("status:N", scale=alt.Scale(domain=["behind", "lead"], range=["#1f77b4", "#d62728"]), legend=alt.Legend(orient="top")),
             tooltip=["model:N", "release_date:N", alt.Tooltip("score:Q", format=",.2f"), "matched_model:N", alt.Tooltip("lag_months:Q", format=".2f"), alt.Tooltip("ref:N", title="source row")],
@@ -128,11 +143,14 @@ def snapshot_chart(snapshots: list[dict[str, Any]], *, groups: list[str], unit: 
     base = alt.Chart(alt.Data(values=values), title=title)
     colour = alt.Color("group:N", title=None, scale=_colour(groups), legend=alt.Legend(orient="top"))
     points = base.mark_line(point=True).encode(
-        x=alt.X("date:T", title="leaderboard snapshot", axis=alt.Axis(format="%b %Y")),
+        x=alt.X("date:T", title="leaderboard snapshot", axis=month_axis()),
         y=alt.Y("rating:Q", title=unit, scale=alt.Scale(zero=False)),
         color=colour,
         tooltip=["date:N", "group:N", "model:N", alt.Tooltip("rating:Q", format=",.1f"), "ci_low:Q", "ci_high:Q", "source:N", alt.Tooltip("ref:N", title="source row")],
     )
+    if not any(v["ci_low"] is not None for v in values):
+        # No CIs (LiveBench): an empty error-bar layer makes Vega warn about an infinite extent.
+        return _spec(points.properties(width=WIDTH, height=260))
     bars = base.transform_filter("isValid(datum.ci_low)").mark_errorbar().encode(x="date:T", y="ci_low:Q", y2="ci_high:Q", color=colour)
     return _spec((bars + points).properties(width=WIDTH, height=260))
 
@@ -143,7 +161,8 @@ def overview_chart(rows: list[dict[str, Any]]) -> dict[str, Any]:
         alt.Chart(alt.Data(values=rows), title="Latest gap, United States minus China (% of the trailing bloc's frontier)")
         .mark_bar()
         .encode(
-            y=alt.Y("series:N", sort=None, title=None),
+            # Long names ("Humanity's Last Exam (self-reported)") were cut at the default 180 px.
+            y=alt.Y("series:N", sort=None, title=None, axis=alt.Axis(labelLimit=400)),
             x=alt.X("signed_percent:Q", title="% (positive: US ahead; negative: China ahead)"),
             color=alt.Color("kind:N", title=None, scale=alt.Scale(domain=["independent", "self_reported"], range=["#1f77b4", "#bbbbbb"]), legend=alt.Legend(orient="top")),
             tooltip=["series:N", "month:N", "leader:N", alt.Tooltip("points:Q", format=",.2f"), alt.Tooltip("percent:Q", format=",.2f"), "kind:N"],
@@ -175,7 +194,7 @@ def monthly_share_area(rows: list[dict[str, Any]], *, title: str, domain: list[s
         alt.Chart(alt.Data(values=rows), title=title)
         .mark_area()
         .encode(
-            x=alt.X("month:T", title="creation month of the derivative", axis=alt.Axis(format="%b %Y")),
+            x=alt.X("month:T", title="creation month of the derivative", axis=month_axis()),
             y=alt.Y("share:Q", stack="normalize", title="share of derivatives", axis=alt.Axis(format="%")),
             color=alt.Color("bloc:N", title="root base from", scale=_colour(domain), legend=alt.Legend(orient="top")),
             order=alt.Order("order:Q"),
@@ -212,12 +231,15 @@ def index_line(rows: list[dict[str, Any]], *, x: str, y: str, title: str) -> dic
 
 def diffusion_timeline(rows: list[dict[str, Any]], *, domain: list[str], releases: int) -> dict[str, Any]:
     """One row per feature: the earliest release in the table and each bloc's first adopter on a time axis."""
-    title = f"When each architecture feature first appeared in each bloc, among the {releases} releases in the table (pretrained by the developer)"
+    # Two lines: on one, the title ran past the chart's edge at the report's width and was clipped.
+    title = alt.TitleParams("When each architecture feature first appeared in each bloc", subtitle=f"among the {releases} releases in the table (pretrained by the developer)")
     base = alt.Chart(alt.Data(values=rows), title=title)
-    rule = base.mark_rule(color="#bbb").encode(y=alt.Y("label:N", sort=None, title=None), x="min(released):T", x2="max(released):T")
+    # Feature names run to about 47 characters; the default 180 px label limit cut three of them.
+    y = alt.Y("label:N", sort=None, title=None, axis=alt.Axis(labelLimit=400))
+    rule = base.mark_rule(color="#bbb").encode(y=y, x="min(released):T", x2="max(released):T")
     dots = base.mark_point(filled=True, size=110).encode(
-        y=alt.Y("label:N", sort=None, title=None),
-        x=alt.X("released:T", title="public release", axis=alt.Axis(format="%b %Y")),
+        y=y,
+        x=alt.X("released:T", title="public release", axis=month_axis()),
         color=alt.Color("bloc:N", scale=_colour(domain), legend=alt.Legend(orient="top", title=None)),
         shape=alt.Shape("role:N", scale=alt.Scale(domain=["earliest in table", "first adopter"], range=["diamond", "circle"]), legend=alt.Legend(orient="top", title=None)),
         tooltip=["label:N", "role:N", "bloc:N", "model:N", "released:N", alt.Tooltip("lag_months:Q", format=".1f", title="lag (months)")],
@@ -252,7 +274,8 @@ def capability_vs_compute(points: list[dict[str, Any]], frontier: list[dict[str,
     line = (
         alt.Chart(alt.Data(values=frontier))
         .mark_line(interpolate="step-after", strokeDash=[4, 3])
-        .encode(x="log10_flop:Q", y="eci:Q", color=alt.Color("bloc:N", scale=_colour(domain), legend=None))
+        # The same legend as the dots (they share the scale); legend=None here made Vega warn ("conflicting legend property").
+        .encode(x="log10_flop:Q", y="eci:Q", color=alt.Color("bloc:N", scale=_colour(domain), legend=alt.Legend(orient="top", title=None)))
     )
     return _spec((dots + line).properties(width=WIDTH, height=300))
 
@@ -277,34 +300,28 @@ def inference_usage_lines(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
     Lines are grouped by source, so the gap between the two sources stays a gap: they are never joined.
     """
-    chart = (
-        alt.Chart(alt.Data(values=rows), title="OpenRouter: share of the listed models' weekly tokens (N models per week in the tooltip)")
-        .mark_line(point=True)
-        .encode(
-            x=alt.X("week:T", title="ISO week (Monday)", axis=alt.Axis(format="%d %b %Y")),
-            y=alt.Y("share:Q", title="share of listed tokens", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
-            color=alt.Color("measure:N", title=None, scale=alt.Scale(domain=["China", "open weights"], range=[BLOC_COLOURS["China"], "#ff7f0e"]), legend=alt.Legend(orient="top")),
-            strokeDash=alt.StrokeDash("source:N", title="source", legend=alt.Legend(orient="top")),
-            detail="source:N",
-            tooltip=["source:N", "week:N", "measure:N", alt.Tooltip("share:Q", format=".1%"), alt.Tooltip("n_models:Q", title="N listed models"), alt.Tooltip("match_rate:Q", format=".0%", title="token-weighted match rate")],
-        )
-        .properties(width=WIDTH, height=220)
+    base = alt.Chart(alt.Data(values=rows)).encode(
+        x=alt.X("week:T", title="ISO week (Monday)", axis=alt.Axis(format="%d %b %Y")),
+        y=alt.Y("share:Q", title="share of listed tokens", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
+        color=alt.Color("measure:N", title=None, scale=alt.Scale(domain=["China", "open weights"], range=[BLOC_COLOURS["China"], "#ff7f0e"]), legend=alt.Legend(orient="top")),
+        tooltip=["source:N", "week:N", "measure:N", alt.Tooltip("share:Q", format=".1%"), alt.Tooltip("n_models:Q", title="N listed models"), alt.Tooltip("match_rate:Q", format=".0%", title="token-weighted match rate")],
     )
+    lines = base.mark_line().encode(strokeDash=alt.StrokeDash("source:N", title="source", legend=DASH_LEGEND), detail="source:N")
+    points = base.mark_point(filled=True, size=20)
+    chart = (lines + points).properties(width=WIDTH, height=220, title="OpenRouter: share of the listed models' weekly tokens (N models per week in the tooltip)")
     return _spec(chart)
 
 
 def history_share_lines(rows: list[dict[str, Any]], *, title: str, domain: list[str], x_title: str) -> dict[str, Any]:
     """Monthly share by bloc, one line per measure (raw, robust, leave-one-repo-out) side by side (issue 10)."""
-    chart = (
-        alt.Chart(alt.Data(values=rows), title=title)
-        .mark_line(point=True)
-        .encode(
-            x=alt.X("month:T", title=x_title, axis=alt.Axis(format="%b %Y")),
-            y=alt.Y("share:Q", title="share", axis=alt.Axis(format="%")),
-            color=alt.Color("bloc:N", title="bloc", scale=_colour(domain), legend=alt.Legend(orient="top")),
-            strokeDash=alt.StrokeDash("measure:N", title="measure", legend=alt.Legend(orient="top")),
-            tooltip=["month:N", "bloc:N", "measure:N", alt.Tooltip("share:Q", format=".1%"), alt.Tooltip("n:Q", title="repos")],
-        )
-        .properties(width=WIDTH, height=220)
+    base = alt.Chart(alt.Data(values=rows)).encode(
+        x=alt.X("month:T", title=x_title, axis=month_axis()),
+        y=alt.Y("share:Q", title="share", axis=alt.Axis(format="%")),
+        color=alt.Color("bloc:N", title="bloc", scale=_colour(domain), legend=alt.Legend(orient="top")),
+        tooltip=["month:N", "bloc:N", "measure:N", alt.Tooltip("share:Q", format=".1%"), alt.Tooltip("n:Q", title="repos")],
     )
-    return _spec(chart)
+    # Raw solid, robust long dashes, leave-one-out short dashes: patterns that stay apart at legend size.
+    dash = alt.Scale(domain=["raw", "robust", "leave-one-out"], range=[[1, 0], [6, 3], [2, 2]])
+    lines = base.mark_line().encode(strokeDash=alt.StrokeDash("measure:N", title="measure", scale=dash, legend=DASH_LEGEND))
+    points = base.mark_point(filled=True, size=20)
+    return _spec((lines + points).properties(width=WIDTH, height=220, title=title))

@@ -10,7 +10,7 @@ from typing import Any
 
 import altair as alt
 
-from weightatlas.report.charts import WIDTH, _spec
+from weightatlas.report.charts import WIDTH, _spec, month_axis
 
 DIRECTION_COLOURS = {"restrict": "#d62728", "enable": "#2ca02c", "mixed": "#ff7f0e", "neutral": "#9e9e9e"}
 # Fixed colours for the jurisdictions readers compare most, so China and the US never share one.
@@ -43,8 +43,9 @@ def policy_timeline(events: list[dict[str, Any]], *, order: list[str]) -> dict[s
         .encode(
             x=alt.X("date:T", title=None, axis=alt.Axis(format="%Y", tickCount="year")),
             y=alt.Y("row:N", sort=order, title=None),
+            # color and fill share one legend; legend=None on fill made Vega warn ("conflicting legend property").
             color=alt.Color("direction:N", scale=_direction_scale(), legend=alt.Legend(orient="top", title=None)),
-            fill=alt.condition("datum.binding", alt.Color("direction:N", scale=_direction_scale(), legend=None), alt.value("white")),
+            fill=alt.condition("datum.binding", alt.Color("direction:N", scale=_direction_scale(), legend=alt.Legend(orient="top", title=None)), alt.value("white")),
             shape=alt.value("circle"),
             href="link:N",  # source_url when it is http(s) (see report.links), else no link
             tooltip=[
@@ -91,7 +92,7 @@ def event_study_chart(observed: list[dict[str, Any]], fitted: list[dict[str, Any
         alt.Chart(alt.Data(values=observed))
         .mark_circle(color="#444", opacity=0.8)
         .encode(
-            x=alt.X("date:T", title=None, axis=alt.Axis(format="%b %Y")),
+            x=alt.X("date:T", title=None, axis=month_axis()),
             y=alt.Y("value:Q", title="China's share", axis=alt.Axis(format="%")),
             size=alt.Size("count:Q", legend=None, scale=alt.Scale(range=[15, 120])),
             tooltip=[alt.Tooltip("period_start:N", title="period"), alt.Tooltip("value:Q", format=".1%"), alt.Tooltip("count:Q", title="count behind it")],
@@ -144,7 +145,8 @@ def compound_window_placebo(placebo: dict[str, Any], real: dict[str, Any], *, gr
         .mark_tick(color="#888", opacity=0.6)
         .encode(
             x=alt.X("value:Q", title="change in share, post minus pre (placebo window starts in grey, the real window in red)", axis=alt.Axis(format="%")),
-            y=alt.Y("row:N", title=None),
+            # The rows differ only at the end ("..., raw" / "..., robust"): the default 180 px cuts that off.
+            y=alt.Y("row:N", title=None, axis=alt.Axis(labelLimit=400)),
             tooltip=["window_start:N", alt.Tooltip("value:Q", format=".2%")],
         )
     )

@@ -97,3 +97,10 @@ def test_compound_window_on_the_real_panel(doc: dict) -> None:
             lo, hi = cw["bootstrap_ci95"][kind][g]
             assert lo <= hi
     assert cw["bans"]["after_data_end"], "the later bans are listed as outside the window"
+
+
+def test_compound_window_llm_only_carries_its_bootstrap_interval(doc: dict) -> None:
+    llm = doc["indicators"]["regulation"]["event_study"]["compound_window"]["llm_only"]
+    for kind in ("raw", "robust"):
+        lo, hi = llm["bootstrap_ci95"][kind]["deepseek"]
+        assert lo <= hi

@@ -207,7 +207,7 @@ def test_the_report_renders_the_compound_window_with_untrusted_repo_ids_escaped(
     assert "chart-compound-window-daily" in page and "chart-compound-window-placebo" in page
     assert "R1 was distilled into Qwen and Llama bases" in page
     assert "LLMs only (modality llm" in page and "one-sided" in page
-    assert "bootstrap 95% (raw)" in page and " pts</td>" in page
+    assert "bootstrap 95% (raw)" in page and "(bootstrap 95%: " in page
 
 
 def test_a_plateau_that_began_inside_the_baseline_is_still_flagged_by_the_shared_burst_rule() -> None:

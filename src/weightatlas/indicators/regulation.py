@@ -289,7 +289,7 @@ def compound_window_study(con: Any, events: list[dict[str, Any]]) -> dict[str, A
     llm_result = cw.study(llm) if llm is not None else {"status": "no_estimate", "reason": "no LLM repo in the panel"}
     llm_only = {
         "modalities": list(cw.LLM_MODALITIES),
-        **{k: llm_result[k] for k in ("status", "reason", "raw", "robust", "panel_repos", "pre_mean_share", "post_mean_share") if k in llm_result},
+        **{k: llm_result[k] for k in ("status", "reason", "raw", "robust", "bootstrap_ci95", "panel_repos", "pre_mean_share", "post_mean_share") if k in llm_result},
     }
     if "placebo" in llm_result:
         llm_only["placebo"] = {kind: {g: {k: v for k, v in x.items() if k != "estimates"} for g, x in by.items()} for kind, by in llm_result["placebo"].items()}

@@ -11,6 +11,7 @@ naming the file, the line and the field. ``weightatlas validate`` runs every spe
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -668,6 +669,78 @@ HISTORY_REPO_ROLES = TableSpec(
 )
 
 
+# The verdict cards, in report order (``weightatlas.indicators.verdict`` reads them).
+VERDICT_CARDS = ("capability_gap", "adoption", "inference_usage", "collaboration", "regional", "regulation", "diffusion", "efficiency")
+_VERDICT_NUMBER = re.compile(r"-?\d+(\.\d+)?$")
+
+
+def _verdict_rule(row: dict[str, Any]) -> tuple[str, str] | None:
+    """Kind-specific cells, figure names and template placeholders the card can fill."""
+    from weightatlas.indicators.verdict import COMMON_PLACEHOLDERS, FIGURES
+
+    names = FIGURES[row["indicator"]]
+    kind, op = row["kind"], row["operator"]
+    needed = {"finding": ("points_to", "finding_template"), "evidence": ("strength",), "stale": ("threshold",)}[kind]
+    for column in needed:
+        if row[column] in (None, ""):
+            return (column, f"a {kind} rule needs {column}")
+    if kind == "stale" and not _VERDICT_NUMBER.match(row["threshold"]):
+        return ("threshold", "a stale rule's threshold is a number of months")
+    if kind != "stale":
+        if op != "always" and row["figure"] not in names:
+            return ("figure", f"{row['figure']!r} is not a figure of the {row['indicator']} card ({', '.join(names)})")
+        if op not in ("always", "missing") and not (row["threshold"] and (_VERDICT_NUMBER.match(row["threshold"]) or row["threshold"] in names)):
+            return ("threshold", "expected a number or a figure name of the same card")
+    if row["flip_figure"] is not None:
+        if row["flip_figure"] not in names:
+            return ("flip_figure", f"{row['flip_figure']!r} is not a figure of the {row['indicator']} card")
+        if not row["flip_operator"]:
+            return ("flip_operator", "a flip needs an operator")
+        if not (row["flip_threshold"] and (_VERDICT_NUMBER.match(row["flip_threshold"]) or row["flip_threshold"] in names)):
+            return ("flip_threshold", "expected a number or a figure name of the same card")
+    allowed = set(names) | set(COMMON_PLACEHOLDERS)
+    for column in ("finding_template", "flip_statement"):
+        try:
+            used = {f for _, f, _, _ in string.Formatter().parse(row[column] or "") if f is not None}
+        except ValueError as exc:
+            return (column, f"bad template: {exc}")
+        unknown = sorted(used - allowed)
+        if unknown:
+            return (column, f"unknown placeholder {{{unknown[0]}}} (allowed: {', '.join(sorted(allowed))})")
+    citation = row["citation"]
+    if not (URL.match(citation) or citation.startswith(("none read: ", "methods.md §"))):
+        return ("citation", "expected an http(s) URL, 'methods.md §<section>' (the shared reference notes) or 'none read: <reason>'")
+    return None
+
+
+VERDICT_RULES = TableSpec(
+    file="verdict_rules.csv",
+    columns=(
+        Column("rule_id", "str", required=True),
+        Column("kind", "enum", required=True, choices=("finding", "evidence", "stale")),
+        Column("indicator", "enum", required=True, choices=VERDICT_CARDS),
+        Column("figure", "str"),
+        Column("operator", "enum", required=True, choices=("<", "<=", ">", ">=", "missing", "always")),
+        Column("threshold", "str"),
+        Column("points_to", "enum", choices=("game_changer", "gambit", "mixed", "insufficient")),
+        Column("strength", "enum", choices=("strong", "moderate", "weak")),
+        Column("independent", "bool"),
+        Column("missing", "list"),
+        Column("finding_template", "text"),
+        Column("flip_figure", "str"),
+        Column("flip_operator", "enum", choices=("<", "<=", ">", ">=")),
+        Column("flip_threshold", "str"),
+        Column("flip_points_to", "enum", choices=("game_changer", "gambit", "mixed", "insufficient")),
+        Column("flip_statement", "text"),
+        Column("rationale", "text", required=True),
+        Column("citation", "text", required=True),
+    ),
+    unique=("rule_id",),
+    checks=(_verdict_rule,),
+    min_rows=24,
+)
+
+
 # Every table ``weightatlas validate`` checks through this module.
 ALL_SPECS: tuple[TableSpec, ...] = (
     BENCHMARKS,
@@ -683,4 +756,5 @@ ALL_SPECS: tuple[TableSpec, ...] = (
     MODALITY_RULES,
     LEGACY_REPO_DEVELOPERS,
     HISTORY_REPO_ROLES,
+    VERDICT_RULES,
 )

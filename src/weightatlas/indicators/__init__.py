@@ -22,6 +22,7 @@ from weightatlas.indicators import (
     lineage,
     regional,
     regulation,
+    verdict,
 )
 from weightatlas.store import Store
 
@@ -87,7 +88,7 @@ REGISTRY: dict[str, Callable[[Context], dict[str, Any]]] = {
 
 
 def build_document(store: Store, attribution: Attribution | None = None, *, only: list[str] | None = None) -> dict[str, Any]:
-    """The JSON contract: ``{"snapshot": manifest, "indicators": {...}, "meta": {...}}``."""
+    """The JSON contract: ``{"snapshot": manifest, "indicators": {...}, "meta": {...}, "verdict": {...}}``."""
     ctx = Context(store=store, attribution=attribution or load_attribution())
     indicators: dict[str, Any] = {}
     meta: dict[str, Any] = {}
@@ -99,4 +100,7 @@ def build_document(store: Store, attribution: Attribution | None = None, *, only
         indicators[name] = result
     meta["bloc_map"] = {"source": ctx.blocs.source, "sha256": ctx.blocs.sha256, "digest": ctx.blocs.digest(), "blocs": list(ctx.blocs.blocs)}
     meta["attribution_digest"] = ctx.attribution.digest
-    return {"snapshot": store.manifest, "indicators": indicators, "meta": meta}
+    document = {"snapshot": store.manifest, "indicators": indicators, "meta": meta}
+    # Last: the cards only read the figures above (and say so when an indicator was left out).
+    document["verdict"] = verdict.build_verdict(document)
+    return document

@@ -1,4 +1,4 @@
-"""Benchmark: `weightatlas report` from the embedded snapshot (target: < 10 s on 2 cores).
+"""Benchmark: `weightatlas report` from the embedded snapshot (target: < 15 s in a warm venv on 2 cores, issue 11).
 
 Measures whole-command wall time in fresh processes (imports included, as a user
 runs it), several times, and side by side the naive alternative a user would
@@ -24,6 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 WA = [sys.executable, "-m", "weightatlas"]
+TARGET_S = 15.0  # issue 11: `weightatlas report` in a warm venv
 
 
 def run(args: list[str]) -> float:
@@ -57,7 +58,7 @@ def main() -> int:
         print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
         print(f"weightatlas report (embedded snapshot): median {med:.2f} s over {args.runs} runs "
               f"(min {min(report_times):.2f}, max {max(report_times):.2f}); peak RSS {peak_report:.0f} MB; index.html {size:.2f} MB")
-        print(f"target < 10 s: {'PASS' if med < 10 else 'FAIL'}")
+        print(f"target < {TARGET_S:.0f} s: {'PASS' if med < TARGET_S else 'FAIL'}")
         if naive_times:
             nmed = statistics.median(naive_times)
             print(f"naive: rebuild from raw sources + report: median {nmed:.2f} s "
@@ -65,7 +66,7 @@ def main() -> int:
             print(f"ratio naive / embedded: {nmed / med:.2f}x")
         else:
             print(f"naive path skipped: {args.data} not found")
-        return 0 if med < 10 else 1
+        return 0 if med < TARGET_S else 1
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 

@@ -6,9 +6,9 @@ question. Playwright's own browser download is not reachable from CI, so the tes
 distribution's chromium (``apt-get install chromium``; ``.ci/run`` installs it). Without it the
 test is skipped, with the reason, except under ``CI=true``, where a missing browser fails.
 
-Screenshots (the first screen and each issue-10 chart) go to the test's tmp folder; with
-``WA_SHOTS=DIR`` they are also copied to DIR, together with a full-page screenshot (left out
-otherwise: the page is about 100,000 px tall and the capture takes longer than the rest).
+Screenshots (the first screen with the verdict and each issue-10 chart) go to the test's tmp
+folder; with ``WA_SHOTS=DIR`` they are also copied to DIR, together with a full-page screenshot of
+the page with its folds closed (left out otherwise: the capture takes longer than the rest).
 """
 
 from __future__ import annotations
@@ -32,7 +32,9 @@ CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
-VIEWPORT = {"width": 1280, "height": 800}
+# Issue 11: the verdict must be on the first screen at 1400 x 900, and the page under 25,000 px at 1400 px wide.
+VIEWPORT = {"width": 1400, "height": 900}
+MAX_PAGE_HEIGHT = 25_000
 # 167 charts render in 5-13 s on a busy 2-core machine; the limit only bounds a hang.
 RENDER_TIMEOUT_MS = 120_000
 
@@ -52,10 +54,31 @@ def _shot_name(section: str, chart_id: str) -> str:
     return section if chart_id == section else f"{section}-{chart_id.removeprefix(section + '-')}"
 
 # A chart is settled once vega-embed produced a graphic or the page's catch wrote "chart failed: ...";
-# a container without a spec never settles, so only those with one are waited for.
+# a container without a spec never settles, so only those with one are waited for. A chart inside a
+# closed <details> is drawn when the fold opens, so it is not waited for while folded.
 _SETTLED_JS = """() => Object.keys(JSON.parse(document.getElementById('specs').textContent)).every(id => {
   const el = document.getElementById('chart-' + id);
-  return !el || el.querySelector('svg, canvas') || el.textContent.trim() !== ''; })"""
+  let folded = false;
+  for (let d = el && el.closest('details'); d; d = d.parentElement && d.parentElement.closest('details')) folded = folded || !d.open;
+  return !el || folded || el.querySelector('svg, canvas') || el.textContent.trim() !== ''; })"""
+
+# Content-Security-Policy violations, recorded from the first script on (an init script runs before the page's).
+_CSP_RECORDER_JS = """window.__cspViolations = [];
+document.addEventListener('securitypolicyviolation', e => window.__cspViolations.push(e.violatedDirective + ' ' + (e.blockedURI || '') + ' ' + (e.sample || '')));"""
+
+# The page with its folds closed: height, horizontal overflow, and the verdict cards inside the first screen.
+_LAYOUT_JS = """() => {
+  const cards = Array.from(document.querySelectorAll('#verdict article.verdict-card[data-indicator]'));
+  const section = document.getElementById('verdict');
+  const inView = el => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0 && r.top >= 0 && r.bottom <= window.innerHeight; };
+  return {
+    height: document.documentElement.scrollHeight,
+    overflow_x: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    verdict: section ? inView(section.querySelector('h2') || section) : null,
+    cards: cards.map(c => c.getAttribute('data-indicator')),
+    cards_in_view: cards.filter(inView).map(c => c.getAttribute('data-indicator')),
+  };
+}"""
 
 _CHARTS_JS = """() => {
   const specs = JSON.parse(document.getElementById('specs').textContent);
@@ -125,6 +148,9 @@ class PageCheck:
     specs_without_container: list[str] = field(default_factory=list)
     containers_without_spec: list[str] = field(default_factory=list)
     first_screen_text: str = ""
+    csp_violations: list[str] = field(default_factory=list)
+    layout: dict[str, Any] = field(default_factory=dict)  # folds closed: height, overflow, verdict cards in view
+    narrow_charts: dict[str, int] = field(default_factory=dict)  # charts drawn narrower than 300 px (a fold opened too late)
     section_ids: list[str] = field(default_factory=list)
     toc_targets: list[str] = field(default_factory=list)
     legibility: dict[str, Any] = field(default_factory=dict)  # chart id -> axes and legends as drawn
@@ -145,19 +171,30 @@ def check_page(browser: Any, html: Path, *, shots: Path | None = None, full_page
     check = PageCheck()
     page = browser.new_page(viewport=VIEWPORT)
     try:
-        page.on("console", lambda m: _console(check, m))
-        page.on("pageerror", lambda e: check.page_errors.append(str(e)))
-
-        def refuse(route: Any) -> None:
-            check.outside_requests.append(route.request.url)
-            route.abort()
-
-        page.route(lambda url: not url.startswith("file:"), refuse)
+        record(page, check, allowed_prefix="file:")
+        page.add_init_script(_CSP_RECORDER_JS)
         page.goto(html.resolve().as_uri(), wait_until="load")
-        try:
-            page.wait_for_function(_SETTLED_JS, timeout=RENDER_TIMEOUT_MS)
-        except PlaywrightTimeout:
-            pass  # a chart that never settles is reported below as not rendered
+
+        def settle() -> None:
+            try:
+                page.wait_for_function(_SETTLED_JS, timeout=RENDER_TIMEOUT_MS)
+            except PlaywrightTimeout:
+                pass  # a chart that never settles is reported below as not rendered
+
+        settle()
+        check.first_screen_text = page.evaluate(_FIRST_SCREEN_JS)
+        check.layout = page.evaluate(_LAYOUT_JS)
+        if shots is not None:
+            shots.mkdir(parents=True, exist_ok=True)
+            check.shots["first-screen"] = shots / "first-screen.png"
+            page.screenshot(path=str(check.shots["first-screen"]))
+            if full_page_shot:
+                check.shots["folded-page"] = shots / "folded-page.png"
+                page.screenshot(path=str(check.shots["folded-page"]), full_page=True)
+        # Most charts sit in closed <details> and are drawn when a fold opens: open them all, as a reader
+        # clicking through would, then check every chart.
+        page.evaluate("() => document.querySelectorAll('details').forEach(d => { d.open = true; })")
+        settle()
         found = page.evaluate(_CHARTS_JS)
         declared = [c["id"] for c in found["charts"]]
         check.charts_declared = declared
@@ -166,22 +203,12 @@ def check_page(browser: Any, html: Path, *, shots: Path | None = None, full_page
         check.chart_sections = {c["id"]: c["section"] for c in found["charts"]}
         check.specs_without_container = [s for s in found["specs"] if f"chart-{s}" not in declared]
         check.containers_without_spec = [d for d in declared if d.removeprefix("chart-") not in found["specs"]]
-        check.first_screen_text = page.evaluate(_FIRST_SCREEN_JS)
+        check.narrow_charts = {c["id"]: c["width"] for c in found["charts"] if 0 < c["width"] < 300}
         check.section_ids = page.evaluate("() => Array.from(document.querySelectorAll('main > section[id]')).map(s => s.id)")
         check.toc_targets = page.evaluate("() => Array.from(document.querySelectorAll('nav.toc a')).map(a => a.getAttribute('href').slice(1))")
-        if shots is not None:
-            shots.mkdir(parents=True, exist_ok=True)
-            check.shots["first-screen"] = shots / "first-screen.png"
-            page.screenshot(path=str(check.shots["first-screen"]))
-        # Some charts (fine-tune history, the 2022 baseline) sit in closed <details>: open them all to
-        # measure and photograph what a reader sees after a click.
-        page.evaluate("() => document.querySelectorAll('details').forEach(d => { d.open = true; })")
         if legibility:
             check.legibility = {c.removeprefix("chart-"): page.evaluate(_LEGIBILITY_JS, c.removeprefix("chart-")) for c in check.charts_rendered}
         if shots is not None:
-            if full_page_shot:
-                check.shots["full-page"] = shots / "full-page.png"
-                page.screenshot(path=str(check.shots["full-page"]), full_page=True)
             for section, (_, chart_ids) in ISSUE_10_CHARTS.items():
                 for cid in chart_ids:
                     card = page.locator(f".card:has(> #chart-{cid})")
@@ -189,9 +216,23 @@ def check_page(browser: Any, html: Path, *, shots: Path | None = None, full_page
                         name = _shot_name(section, cid)
                         check.shots[name] = shots / f"{name}.png"
                         card.screenshot(path=str(check.shots[name]))
+        check.csp_violations = page.evaluate("() => window.__cspViolations || []")
     finally:
         page.close()
     return check
+
+
+def record(page: Any, check: PageCheck, *, allowed_prefix: str) -> None:
+    """Record the page's console errors and warnings and page errors into ``check``; abort (and record) every
+    request whose URL does not start with ``allowed_prefix``."""
+    page.on("console", lambda m: _console(check, m))
+    page.on("pageerror", lambda e: check.page_errors.append(str(e)))
+
+    def refuse(route: Any) -> None:
+        check.outside_requests.append(route.request.url)
+        route.abort()
+
+    page.route(lambda url: not url.startswith(allowed_prefix), refuse)
 
 
 def _console(check: PageCheck, message: Any) -> None:
@@ -281,15 +322,99 @@ def test_every_declared_chart_renders(report: tuple[Path, PageCheck]) -> None:
     assert check.specs_without_container == [] and check.containers_without_spec == []
 
 
-def test_the_first_screen_asks_the_question_and_shows_the_overview_gap(report: tuple[Path, PageCheck]) -> None:
-    # The report opens with the question, then the Overview: the latest US-minus-China gap per
-    # benchmark as a chart, its first bars within the first 1280x800 screen.
+def test_the_first_screen_shows_the_question_and_all_eight_verdict_cards(report: tuple[Path, PageCheck]) -> None:
+    # Issue 11: the report opens with the answer, one card per indicator, all within 1400 x 900.
+    html, check = report
+    assert "Is China's open-weight AI strategy a genuine game-changer or a competitive gambit?" in check.first_screen_text
+    document = json.loads((html.parent / "indicators.json").read_text(encoding="utf-8"))
+    if "verdict" not in document:
+        pytest.skip("the document has no verdict yet (weightatlas.indicators.verdict not integrated)")
+    keys = [c["indicator"] for c in document["verdict"]["cards"]]
+    assert len(keys) == 8
+    assert check.layout["verdict"] is True
+    assert check.layout["cards"] == keys
+    assert check.layout["cards_in_view"] == keys
+
+
+def test_the_page_with_folds_closed_is_under_25000_px_and_never_scrolls_sideways(report: tuple[Path, PageCheck]) -> None:
     _, check = report
-    text = check.first_screen_text
-    assert "Is China's open-weight AI strategy a genuine game-changer or a competitive gambit?" in text
-    assert "Overview: latest gap per benchmark" in text
-    assert "Latest gap, United States minus China" in text  # the chart's own title (SVG text)
-    assert text.count("Epoch Capabilities Index (ECI)") >= 2  # the table of contents and the chart's first bar
+    print(f"page height at 1400 px, folds closed: {check.layout['height']} px; verdict cards in view: {check.layout['cards_in_view']}")
+    assert 0 < check.layout["height"] < MAX_PAGE_HEIGHT
+    assert check.layout["overflow_x"] <= 0
+
+
+def test_no_content_security_policy_violation(report: tuple[Path, PageCheck]) -> None:
+    # The policy allows scripts only by hash and no eval: Vega must run on its expression interpreter.
+    _, check = report
+    assert check.csp_violations == []
+
+
+def test_folded_charts_render_at_full_width_once_opened(report: tuple[Path, PageCheck]) -> None:
+    # Vega with width "container" inside a closed <details> gets a zero width: the page draws a chart
+    # only when its fold opens, so after opening every chart has its real width.
+    _, check = report
+    assert "chart-eci-frontier" in check.charts_rendered
+    assert check.narrow_charts == {}
+
+
+def _open(browser: Any, html: Path) -> Any:
+    page = browser.new_page(viewport=VIEWPORT, accept_downloads=True)
+    page.route(lambda url: not url.startswith("file:"), lambda route: route.abort())
+    page.goto(html.resolve().as_uri(), wait_until="load")
+    page.wait_for_function(_SETTLED_JS, timeout=RENDER_TIMEOUT_MS)
+    return page
+
+
+def test_a_folded_chart_is_drawn_when_its_fold_opens(report: tuple[Path, PageCheck], browser: Any) -> None:
+    html, _ = report
+    page = _open(browser, html)
+    try:
+        assert page.locator("#chart-eci-frontier svg").count() == 0  # folded: not drawn yet
+        # By keyboard, as a reader without a mouse would: focus the fold's summary and press Enter.
+        page.locator("details#eci > summary").focus()
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#chart-eci-frontier svg")
+        width = page.evaluate("() => Number(document.querySelector('#chart-eci-frontier svg').getAttribute('width'))")
+        assert width > 600
+    finally:
+        page.close()
+
+
+def test_chart_data_downloads_as_csv_with_attribution_and_the_chart_as_svg_and_png(report: tuple[Path, PageCheck], browser: Any, tmp_path: Path) -> None:
+    html, _ = report
+    page = _open(browser, html)
+    try:
+        files = {}
+        for fmt in ("csv", "svg", "png"):
+            with page.expect_download() as info:
+                page.locator(f'button[data-chart="overview"][data-format="{fmt}"]').click()
+            files[fmt] = tmp_path / info.value.suggested_filename
+            info.value.save_as(files[fmt])
+        lines = files["csv"].read_text(encoding="utf-8").splitlines()
+        assert lines[0].split(",")[:3] == ["series", "order", "kind"]
+        assert len(lines) > 100
+        assert lines[-1].startswith("# Source: ") and "CC BY 4.0" in lines[-1]
+        assert files["svg"].read_text(encoding="utf-8").lstrip().startswith("<svg")
+        assert files["png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    finally:
+        page.close()
+
+
+def test_printed_the_page_hides_controls_and_never_overflows(report: tuple[Path, PageCheck], browser: Any) -> None:
+    html, _ = report
+    page = _open(browser, html)
+    try:
+        # A4 portrait at 96 dpi less the margins is about 720 px wide; every fold opens, as on beforeprint.
+        page.set_viewport_size({"width": 720, "height": 1000})
+        page.emulate_media(media="print")
+        page.evaluate("() => document.querySelectorAll('details').forEach(d => { d.open = true; })")
+        page.wait_for_function(_SETTLED_JS, timeout=RENDER_TIMEOUT_MS)
+        hidden = page.evaluate("() => ['nav.toc', '.controls'].map(s => getComputedStyle(document.querySelector(s)).display)")
+        assert hidden == ["none", "none"]
+        overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0
+    finally:
+        page.close()
 
 
 @pytest.mark.parametrize("section", sorted(ISSUE_10_CHARTS))
@@ -316,11 +441,11 @@ def test_every_chart_is_legible(report: tuple[Path, PageCheck]) -> None:
 
 def test_every_section_has_a_link_in_the_table_of_contents(report: tuple[Path, PageCheck]) -> None:
     _, check = report
-    assert {"overview", "adoption", "regulation", "inference-usage"} <= set(check.section_ids)
+    assert {"verdict", "capability-gap", "adoption", "regulation", "inference-usage"} <= set(check.section_ids)
     assert [s for s in check.section_ids if s not in check.toc_targets] == []
 
 
-def _broken_copy(html: Path, folder: Path) -> Path:
+def _broken_copy(html: Path, folder: Path, *, keep_csp: bool = False) -> Path:
     """A small copy of the report (same head and libraries) with a broken chart, a chart without a spec and
     a spec without a chart, a console error, a script error and a request to the network."""
     page = html.read_text(encoding="utf-8")
@@ -338,8 +463,11 @@ def _broken_copy(html: Path, folder: Path) -> Path:
         "<script>console.error('injected error'); undefinedFunction();</script></main>"
     )
     page = re.sub(r"<main>.*</main>", lambda _: main, page, count=1, flags=re.S)
+    if not keep_csp:
+        # Without the policy the injected script runs and the image is requested: what the checker must catch.
+        page = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", page, count=1)
     page = page.replace(specs_tag.group(0), '<script type="application/json" id="specs">' + json.dumps(broken) + "</script>")
-    copy = folder / "broken.html"
+    copy = folder / ("broken-csp.html" if keep_csp else "broken.html")
     copy.write_text(page, encoding="utf-8")
     return copy
 
@@ -354,7 +482,15 @@ def test_the_check_reports_a_broken_copy(report: tuple[Path, PageCheck], browser
     assert check.charts_rendered == ["chart-overview"]
     assert check.chart_failures["chart-broken"].startswith("chart failed")
     assert check.containers_without_spec == ["chart-no-spec"] and check.specs_without_container == ["orphan"]
-    assert "Overview: latest gap per benchmark" not in check.first_screen_text
+    assert "Capability gap" not in check.first_screen_text
+
+
+def test_the_check_reports_a_script_the_policy_blocks(report: tuple[Path, PageCheck], browser: Any, tmp_path: Path) -> None:
+    # The same copy with the page's policy kept: the injected inline script has no hash and is refused.
+    html, _ = report
+    check = check_page(browser, _broken_copy(html, tmp_path, keep_csp=True))
+    assert any(v.startswith("script-src") for v in check.csp_violations), check.csp_violations
+    assert check.charts_rendered == ["chart-overview"]
 
 
 def test_legibility_problems_names_cut_clipped_repeated_and_look_alike_entries() -> None:

@@ -10,6 +10,8 @@ is written next to it so every number can be traced.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
 import tempfile
@@ -23,7 +25,7 @@ import vl_convert
 
 from weightatlas import __version__
 from weightatlas.indicators import regional
-from weightatlas.report import charts, links, policy_charts
+from weightatlas.report import charts, exports, links, policy_charts
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 HEADLINE_ORDER = ("eci", "lmarena_text", "gpqa_diamond", "livebench", "swe_bench_verified", "aider_polyglot")
@@ -55,16 +57,27 @@ def _series_order(gap: dict[str, Any]) -> list[str]:
 def build_view(document: dict[str, Any]) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
     """The template's view model and the chart specs, keyed by chart id."""
     specs: dict[str, dict[str, Any]] = {}
+    series_sources: dict[str, list[dict[str, Any]]] = {}  # chart-id prefix of a series -> its sources
     gap = document["indicators"].get("capability_gap", {})
     series_views = []
     overview_rows = []
-    for series_id in _series_order(gap):
+    multiples = []
+    for order, series_id in enumerate(_series_order(gap)):
         s = gap[series_id]
         cid = series_id.replace(".", "-")
         latest = s["latest"]["gap"] or {}
+        behind = [r for r in s["catch_up"]["months_behind"] if r.get("months_behind") is not None]
         overview_rows.append(
-            {"series": s["name"], "month": latest.get("month"), "leader": latest.get("leader"), "points": latest.get("points"), "percent": latest.get("percent"), "signed_percent": latest.get("signed_percent"), "kind": s["kind"]}
+            {"series": s["name"], "anchor": cid, "month": latest.get("month"), "leader": latest.get("leader"), "points": latest.get("points"), "percent": latest.get("percent"),
+             "signed_percent": latest.get("signed_percent"), "kind": s["kind"], "months_behind": behind[-1]["months_behind"] if behind else None,
+             "months_behind_month": behind[-1]["month"] if behind else None, "sources": s["sources"], "as_of": s["as_of"]}
         )
+        multiples += [
+            {"series": s["name"], "order": order, "kind": s["kind"], "month": g["month"], "leader": g["leader"], "points": g["points"], "percent": g["percent"],
+             "signed_percent": g["signed_percent"], "ahead": "US ahead" if g["reference_minus_challenger"] >= 0 else "China ahead"}
+            for g in s["gap"] if g.get("signed_percent") is not None
+        ]
+        series_sources[cid] = s["sources"]
         view: dict[str, Any] = {"id": series_id, "anchor": cid, "s": s, "charts": [], "cuts": []}
         if s["comparison"] == "snapshot":
             specs[f"{cid}-snap"] = charts.snapshot_chart(s["snapshots"], groups=["China", "United States", "Europe"], unit=s["unit"], title=f"{s['name']}: top model of each bloc per leaderboard snapshot")
@@ -83,15 +96,28 @@ def build_view(document: dict[str, Any]) -> tuple[dict[str, Any], dict[str, dict
             specs[chart_id] = charts.frontier_chart(cut["frontier"], key="group", unit=s["unit"], title=f"{s['name']}: {cut['title']}")
             view["cuts"].append({"id": cut_id, "chart": chart_id, "cut": cut})
         series_views.append(view)
-    if overview_rows:
-        specs["overview"] = charts.overview_chart(overview_rows)
+    if multiples:
+        # "overview": the capability gap's one open chart, small multiples of every series' gap.
+        specs["overview"] = charts.gap_small_multiples(multiples)
     _hub_charts(document, specs)
     _diffusion_charts(document, specs)
     _regulation_charts(document, specs)
     _inference_usage_charts(document, specs)
+    # A chart with no rows draws nothing and makes Vega warn ("Infinite extent for field ..."): the
+    # template says "no data" where it would have been.
+    specs = {cid: spec for cid, spec in specs.items() if exports.chart_rows(spec)}
+    for v in series_views:
+        v["charts"] = [c for c in v["charts"] if c in specs]
+    all_gap_sources = list({src["id"]: src for srcs in series_sources.values() for src in srcs}.values())
+    meta = {
+        cid: exports.chart_meta(cid, spec, document, all_gap_sources if cid == "overview" else _series_sources(cid, series_sources))
+        for cid, spec in specs.items()
+    }
     manifest = document["snapshot"]
     return (
         {
+            "chart_meta": meta,
+            "verdict": document.get("verdict"),
             "version": __version__,
             "manifest": manifest,
             "meta": document.get("meta", {}),
@@ -103,6 +129,12 @@ def build_view(document: dict[str, Any]) -> tuple[dict[str, Any], dict[str, dict
         },
         specs,
     )
+
+
+def _series_sources(chart_id: str, series_sources: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]] | None:
+    """The sources of the capability-gap series a chart belongs to (its id starts with the series' anchor)."""
+    prefixes = sorted((p for p in series_sources if chart_id.startswith(p + "-")), key=len, reverse=True)
+    return series_sources[prefixes[0]] if prefixes else None
 
 
 MAIN_BLOCS = ("China", "United States", "Europe")
@@ -283,13 +315,37 @@ def _json_for_script(value: Any) -> str:
     return json.dumps(value, default=str, separators=(",", ":")).replace("</", "<\\/").replace("<!--", "<\\!--")
 
 
+def _script_hash(script: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii") + "'"
+
+
+def content_security_policy(scripts: list[str]) -> str:
+    """The page's CSP: nothing from anywhere, except its own inline scripts (by hash), styles, and data/blob images.
+
+    Styles are allowed inline ('unsafe-inline'): Vega writes style attributes on the SVG it draws and
+    vega-embed adds a <style> element, neither of which a hash can cover. Scripts are allowed only by
+    the sha256 of each inline script, computed here from the exact text the page holds.
+    """
+    return "; ".join([
+        "default-src 'none'",
+        "script-src " + " ".join(_script_hash(s) for s in scripts),
+        "style-src 'unsafe-inline'",
+        "img-src data: blob:",
+        "base-uri 'none'",
+        "form-action 'none'",
+    ])
+
+
 def render_html(document: dict[str, Any]) -> tuple[str, int]:
     view, specs = build_view(document)
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=jinja2.select_autoescape(["html", "j2"]), undefined=jinja2.StrictUndefined)
     env.filters["num"] = _num
     env.filters["tojson_script"] = _json_for_script
     env.filters["link"] = links.link  # every link in the templates: http(s) only, the rest as text
-    html = env.get_template("index.html.j2").render(**view, specs=specs, vega_bundle=vega_bundle())
+    bundle, page_js = vega_bundle(), (Path(TEMPLATES) / "report.js").read_text(encoding="utf-8")
+    html = env.get_template("index.html.j2").render(
+        **view, specs=specs, vega_bundle=bundle, page_js=page_js, csp=content_security_policy([bundle, page_js])
+    )
     return html, len(specs)
 
 

@@ -155,21 +155,27 @@ def snapshot_chart(snapshots: list[dict[str, Any]], *, groups: list[str], unit: 
     return _spec((bars + points).properties(width=WIDTH, height=260))
 
 
-def overview_chart(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """Latest gap in percent of the trailing bloc, one bar per series (signed: US ahead > 0)."""
-    chart = (
-        alt.Chart(alt.Data(values=rows), title="Latest gap, United States minus China (% of the trailing bloc's frontier)")
-        .mark_bar()
-        .encode(
-            # Long names ("Humanity's Last Exam (self-reported)") were cut at the default 180 px.
-            y=alt.Y("series:N", sort=None, title=None, axis=alt.Axis(labelLimit=400)),
-            x=alt.X("signed_percent:Q", title="% (positive: US ahead; negative: China ahead)"),
-            color=alt.Color("kind:N", title=None, scale=alt.Scale(domain=["independent", "self_reported"], range=["#1f77b4", "#bbbbbb"]), legend=alt.Legend(orient="top")),
-            tooltip=["series:N", "month:N", "leader:N", alt.Tooltip("points:Q", format=",.2f"), alt.Tooltip("percent:Q", format=",.2f"), "kind:N"],
-        )
-        .properties(width=WIDTH, height=max(120, 22 * len(rows)))
+def gap_small_multiples(rows: list[dict[str, Any]], *, columns: int = 4) -> dict[str, Any]:
+    """The signed gap of every series over time, one small panel per series (US ahead above zero).
+
+    Each panel has its own y scale: a gap is compared within one benchmark, never across units. The
+    panels have a fixed width, so the chart renders at its size wherever it sits.
+    """
+    sign = alt.Scale(domain=["US ahead", "China ahead"], range=[BLOC_COLOURS["United States"], BLOC_COLOURS["China"]])
+    base = alt.Chart(alt.Data(values=rows))
+    bars = base.mark_bar().encode(
+        x=alt.X("month:T", title=None, axis=alt.Axis(format="%Y", tickCount="year", labelFontSize=9)),
+        y=alt.Y("signed_percent:Q", title="% of trailing", axis=alt.Axis(labelFontSize=9, tickCount=3)),
+        color=alt.Color("ahead:N", title=None, scale=sign, legend=alt.Legend(orient="top")),
+        tooltip=["series:N", "month:N", "leader:N", alt.Tooltip("points:Q", format=",.2f", title="gap (points)"), alt.Tooltip("percent:Q", format=",.1f", title="gap (%)"), "kind:N"],
     )
-    return _spec(chart)
+    chart = (
+        bars.properties(width=190, height=70)
+        .facet(facet=alt.Facet("series:N", title=None, sort=alt.EncodingSortField(field="order", op="min"), header=alt.Header(labelFontSize=11, labelLimit=230)), columns=columns)
+        .resolve_scale(y="independent")
+        .properties(title="Gap by month, United States minus China, % of the trailing bloc's frontier (each panel its own scale)")
+    )
+    return chart.configure_view(stroke=None).to_dict()
 
 
 def share_bars(rows: list[dict[str, Any]], *, y: str, title: str, domain: list[str], height_per_row: int = 26) -> dict[str, Any]:

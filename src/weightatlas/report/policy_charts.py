@@ -151,4 +151,5 @@ def compound_window_placebo(placebo: dict[str, Any], real: dict[str, Any], *, gr
         )
     )
     real_marks = alt.Chart(alt.Data(values=marks)).mark_tick(color="#d62728", thickness=3).encode(x="value:Q", y="row:N", tooltip=[alt.Tooltip("value:Q", format=".2%")])
-    return _spec((ticks + real_marks).properties(width=WIDTH, height=160))
+    title = "Placebo test: the R1/bans window's change in share against the same window started on other dates"
+    return _spec((ticks + real_marks).properties(width=WIDTH, height=160, title=title))

@@ -27,7 +27,7 @@ from weightatlas.testing import FakeHubSpec, subprocess_hub
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE_DATA = Path(__file__).resolve().parent / "fixtures" / "shared_data"
-TEST_ONLY = ("werkzeug", "pytest", "hypothesis", "pytest_httpserver", "huggingface_hub")
+TEST_ONLY = ("werkzeug", "pytest", "hypothesis", "pytest_httpserver", "huggingface_hub", "schemathesis")
 
 
 def _run(args: list[str], *, env: dict[str, str], cwd: Path, timeout: float = 600) -> subprocess.CompletedProcess[str]:
@@ -111,6 +111,35 @@ def test_commands_run_without_extras(runtime_venv: Path, env: dict[str, str], tm
 
     hub_report = _run([exe, "report", "--db", str(db), "--out", str(tmp_path / "hub-report")], env=env, cwd=tmp_path)
     assert hub_report.returncode == 0, hub_report.stderr
+
+    # `serve` (FastAPI + uvicorn are runtime dependencies) starts and answers /api/health on loopback.
+    _serve_answers_health(exe, env=env, cwd=tmp_path)
+
+
+def _serve_answers_health(exe: str, *, env: dict[str, str], cwd: Path) -> None:
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([exe, "serve", "--port", str(port)], env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert proc.poll() is None, f"serve exited: {proc.communicate()[1]}"
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=5) as response:
+                    assert response.status == 200
+                    assert json.loads(response.read())["status"] == "ok"
+                    break
+            except OSError:
+                assert time.monotonic() < deadline, "serve did not answer /api/health within 120 s"
+                time.sleep(0.5)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
 
 
 def test_runtime_code_never_imports_the_test_doubles() -> None:

@@ -306,6 +306,26 @@ def validate(folder: Path | None) -> None:
     out.print(f"all {len(results)} curated tables valid")
 
 
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (loopback unless told otherwise); it joins the Host-header allow-list.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="TCP port to listen on.")
+@snapshot_option
+@blocs_option
+@db_option
+@reports_errors
+def serve(host: str, port: int, snapshot_dir: Path | None, bloc_map: Path | None, db: Path | None) -> None:
+    """Serve the local dashboard and its read-only JSON API (/api, OpenAPI at /api/openapi.json).
+
+    Example: weightatlas serve --port 8000   (then open http://127.0.0.1:8000/)
+    """
+    from weightatlas.web import app as web_app
+
+    def announce() -> None:  # once the snapshot and database opened: a bad --db is one line, no announcement
+        err.print(f"weightatlas dashboard on http://{for_terminal(host)}:{port}/ (Ctrl-C stops it)", highlight=False)
+
+    web_app.serve(host=host, port=port, snapshot_dir=snapshot_dir, db=db, bloc_map=bloc_map, on_start=announce)
+
+
 def _print_manifest(manifest: dict[str, Any]) -> None:
     out.print(f"[bold]weightatlas snapshot {for_terminal(manifest['snapshot_date'])}[/]  content hash {for_terminal(manifest['content_hash'])}")
     table = DataTable(title="sources")
@@ -335,7 +355,25 @@ def _print_manifest(manifest: dict[str, Any]) -> None:
     )
 
 
+def _print_verdict(doc: dict[str, Any]) -> None:
+    """The verdict cards in one table, then the overall reading (rules: data/curated/verdict_rules.csv)."""
+    verdict = doc.get("verdict")
+    if not verdict:
+        return
+    table = DataTable(title=verdict["question"])
+    for col in ("card", "points to", "headline", "trend", "evidence", "as of"):
+        table.add_column(col, justify="left")
+    for card in verdict["cards"]:
+        stale = " (stale)" if card["stale"] else ""
+        table.add_row(card["title"], card["points_to"].replace("_", "-"), card["headline"]["display"], card["trend"]["direction"].replace("_", " "), card["evidence"]["strength"], f"{card['as_of'] or '-'}{stale}")
+    out.print(table)
+    out.print(for_terminal(verdict["overall"]["statement"]))
+    for line in verdict["overall"]["disagreements"]:
+        out.print("  " + for_terminal(line))
+
+
 def _print_summary(doc: dict[str, Any]) -> None:
+    _print_verdict(doc)
     gap = doc["indicators"].get("capability_gap", {})
     table = DataTable(title="Capability gap, China (CN) vs United States (US), latest month")
     for col in ("series", "month", "US", "CN", "leader", "gap pts", "gap %", "mean lag mo", "records", "open", "models CN/US"):

@@ -54,3 +54,17 @@ def check_output_folder(out: Path) -> None:
         raise WeightatlasError(f"cannot write the report into {out}: {existing} is not a folder")
     if not os.access(existing, os.W_OK | os.X_OK):
         raise WeightatlasError(f"cannot write the report into {out}: no write permission on {existing}")
+
+
+def literature_check(*, snapshot_dir: Path | None = None, table: Path | None = None) -> dict[str, Any]:
+    """The literature panel (``weightatlas check literature``): published figures against ours, with statuses.
+
+    Only the store is needed (the recomputations read its tables), not the indicators.
+    ``table`` replaces the packaged ``literature.csv`` (for a modified copy).
+    """
+    from weightatlas.indicators import Context
+    from weightatlas.literature import build_literature
+
+    with open_store(snapshot_dir) as store:
+        ctx = Context(store=store, attribution=load_attribution())
+        return build_literature(ctx, {"snapshot": store.manifest}, path=table)

@@ -741,6 +741,59 @@ VERDICT_RULES = TableSpec(
 )
 
 
+_PERIOD = re.compile(r"\d{4}-\d{2}(-\d{2})?$")
+
+
+def _literature_row(row: dict[str, Any]) -> tuple[str, str] | None:
+    """A verified figure has a number, a quote and where it was read; an unverified one has no number;
+    only a row with a recomputation has a tolerance, and a recomputed row expects a measured status."""
+    if not _PERIOD.match(row["source_date"]):
+        return ("source_date", "expected YYYY-MM or YYYY-MM-DD")
+    if row["expected_status"] == "not_verified":
+        if row["published_value"] is not None:
+            return ("published_value", "a figure that could not be read gets no number")
+        return None
+    for column in ("published_value", "quote", "read_at"):
+        if row[column] in (None, ""):
+            return (column, f"a verified figure needs {column}")
+    if row["recompute"]:
+        if row["tolerance"] is None or row["tolerance"] < 0 or not row["tolerance_why"]:
+            return ("tolerance", "a recomputed row needs a non-negative tolerance and its justification")
+        if row["expected_status"] not in ("within_tolerance", "outside_tolerance"):
+            return ("expected_status", "a recomputed row expects within_tolerance or outside_tolerance")
+    elif row["expected_status"] != "data_not_held":
+        return ("expected_status", "a row without a recomputation is data_not_held (or not_verified)")
+    if row["expected_status"] != "within_tolerance" and not row["why_if_not"]:
+        return ("why_if_not", "say why the figure is not reproduced")
+    return None
+
+
+LITERATURE = TableSpec(
+    file="literature.csv",
+    columns=(
+        Column("id", "str", required=True),
+        Column("quantity", "text", required=True),
+        Column("definition", "text", required=True),
+        Column("published_value", "float"),
+        Column("unit", "str", required=True),
+        Column("quote", "text"),
+        Column("read_at", "text"),
+        Column("source_url", "url", required=True),
+        Column("source_date", "str", required=True),
+        Column("publisher_method", "text", required=True),
+        Column("inputs", "text", required=True),
+        Column("recompute", "str"),
+        Column("tolerance", "float"),
+        Column("tolerance_why", "text"),
+        Column("expected_status", "enum", required=True, choices=("within_tolerance", "outside_tolerance", "data_not_held", "not_verified")),
+        Column("why_if_not", "text"),
+    ),
+    unique=("id",),
+    checks=(_literature_row,),
+    min_rows=8,
+)
+
+
 # Every table ``weightatlas validate`` checks through this module.
 ALL_SPECS: tuple[TableSpec, ...] = (
     BENCHMARKS,
@@ -757,4 +810,5 @@ ALL_SPECS: tuple[TableSpec, ...] = (
     LEGACY_REPO_DEVELOPERS,
     HISTORY_REPO_ROLES,
     VERDICT_RULES,
+    LITERATURE,
 )

@@ -146,6 +146,110 @@ def snapshot_build(data_root: Path, out: Path | None) -> None:
 
     manifest = build_snapshot(data_root, out, on_step=lambda msg: err.print(f"[dim]{for_terminal(msg)}[/]"))
     _print_manifest(manifest)
+    _record_build_changes(out)
+
+
+def _record_build_changes(out: Path | None) -> None:
+    """What changed since the snapshot the build replaced, into changes.json (a failure here only warns)."""
+    from weightatlas.snapshot_diff import record_build_changes
+    from weightatlas.store import SNAPSHOT_DIR
+
+    try:
+        path = record_build_changes(out or SNAPSHOT_DIR, on_step=lambda msg: err.print(f"[dim]{for_terminal(msg)}[/]"))
+    except WeightatlasError as exc:
+        err.print(f"[yellow]warning:[/] changes since the previous snapshot not recorded: {one_line(exc)}", highlight=False)
+        return
+    if path is not None:
+        err.print(f"[dim]changes since the previous snapshot recorded in {for_terminal(str(path))}[/]")
+
+
+@snapshot.command("diff")
+@click.argument("old", required=False)
+@click.argument("new", required=False)
+@snapshot_option
+@click.option("--repo", type=click.Path(path_type=Path, file_okay=False), default=None, help="Git work tree for git:REV (default: the checkout weightatlas runs from).")
+@click.option("--method/--no-method", default=True, show_default=True, help="Measure the method effect by running the old side's code (git:REV) or reading its indicators.json.")
+@click.option("--record", is_flag=True, help="Write the comparison as changes.json into the NEW snapshot folder (read into the `changes` block of the JSON document).")
+@click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
+@reports_errors
+def snapshot_diff(old: str | None, new: str | None, snapshot_dir: Path | None, repo: Path | None, method: bool, record: bool, as_json: bool) -> None:
+    """What changed between two snapshots: rows added, removed or revised, and the headline figures before and after.
+
+    OLD and NEW are snapshot folders or git:REV (the embedded snapshot, curated tables
+    and code at a git revision). NEW defaults to --snapshot or the embedded snapshot;
+    OLD to the previous snapshot a build kept beside NEW.
+
+    Example: weightatlas snapshot diff git:HEAD~1
+    """
+    from weightatlas.snapshot_diff import diff_snapshots, record_changes
+
+    if new is not None and snapshot_dir is not None:
+        raise WeightatlasError("give NEW or --snapshot, not both")
+    new_spec: str | Path | None = new if new is not None else snapshot_dir
+    if record and new_spec is not None and str(new_spec).startswith("git:"):
+        raise WeightatlasError("--record writes into the NEW snapshot folder: NEW must be a folder, not git:REV")
+    result = diff_snapshots(old, new_spec, repo=repo, method=method, on_step=lambda msg: err.print(f"[dim]{for_terminal(msg)}[/]"))
+    if record:
+        from weightatlas.store import SNAPSHOT_DIR
+
+        path = record_changes(result, Path(new_spec) if new_spec is not None else SNAPSHOT_DIR)
+        err.print(f"[dim]recorded in {for_terminal(str(path))}[/]")
+    if as_json:
+        click.echo(json.dumps(result, indent=2, ensure_ascii=False))
+    else:
+        _print_changes(result)
+
+
+def _print_changes(result: dict[str, Any]) -> None:
+    for line in result["summary"]:
+        out.print(for_terminal(line), highlight=False, soft_wrap=True)
+    for side in ("old", "new"):
+        s = result[side]
+        out.print(
+            f"[dim]{side}: {for_terminal(s['label'])}  version {for_terminal(str(s.get('weightatlas_version')))}  content {for_terminal(str(s.get('content_hash'))[:16])}  "
+            f"attribution {for_terminal(str(s.get('attribution_digest')))}{'  commit ' + for_terminal(s['commit'][:12]) if s.get('commit') else ''}[/]",
+            highlight=False,
+        )
+    groups = [("Snapshot tables", result["tables"])]
+    if result["curated"]["compared"]:
+        groups.append(("Curated tables (only those that differ)", result["curated"]["tables"]))
+    for title, rows in groups:
+        table = DataTable(title=title)
+        for col in ("table", "key", "old rows", "new rows", "added", "removed", "revised", "columns changed / examples"):
+            table.add_column(col, justify="right" if col in {"old rows", "new rows", "added", "removed", "revised"} else "left")
+        for t in rows:
+            if t["status"] == "unchanged":
+                continue
+            detail = ", ".join(f"{c} {n:,}" for c, n in (t.get("changed_columns") or {}).items())
+            ex = t.get("examples") or {}
+            first = next((f"{kind}: {(v[0]['key'] if isinstance(v[0], dict) else v[0])}" for kind, v in ex.items() if v), "")
+            summary = t.get("summary")
+            if summary:
+                first = f"{summary['old'].get('first')}..{summary['old'].get('last')} -> {summary['new'].get('first')}..{summary['new'].get('last')}"
+            table.add_row(t["table"], ", ".join(t.get("key") or []), f"{t['old_rows']:,}", f"{t['new_rows']:,}", f"{t['added']:,}", f"{t['removed']:,}", f"{t['revised']:,}", "; ".join(x for x in (detail, first) if x))
+        unchanged = [t["table"] for t in rows if t["status"] == "unchanged"]
+        if table.row_count:
+            out.print(table)
+        if unchanged:
+            out.print(f"[dim]unchanged: {for_terminal(', '.join(unchanged))}[/]", highlight=False)
+    if not result["curated"]["compared"]:
+        out.print(for_terminal(result["curated"]["reason"]), highlight=False)
+    effects = result["headlines"]
+    for key in ("data_effect", "method_effect"):
+        effect = effects[key]
+        if key == "method_effect" and not effect["measured"]:
+            out.print(for_terminal(effect["reason"]), highlight=False)
+            continue
+        table = DataTable(title=effect["label"] + (f" ({effect['source']})" if effect.get("source") else ""))
+        for col in ("indicator", "before", "after", "points to", "other figures that moved"):
+            table.add_column(col, justify="left")
+        for h in effect["indicators"]:
+            pts = h["points_to"]
+            moved = ", ".join(f"{k} {_fmt_figure(a)} -> {_fmt_figure(b)}" for k, (a, b) in h["figures_moved"].items())
+            table.add_row(str(h["title"]), str(h["before_display"]), str(h["after_display"]), str(pts[1]) if pts[0] == pts[1] else f"{pts[0]} -> {pts[1]}", moved)
+        out.print(table)
+        if effect.get("note"):
+            out.print(for_terminal(effect["note"]), highlight=False)
 
 
 @snapshot.command("info")
@@ -326,6 +430,51 @@ def serve(host: str, port: int, snapshot_dir: Path | None, bloc_map: Path | None
     web_app.serve(host=host, port=port, snapshot_dir=snapshot_dir, db=db, bloc_map=bloc_map, on_start=announce)
 
 
+@main.group()
+def check() -> None:
+    """Check weightatlas against outside figures."""
+
+
+@check.command("literature")
+@snapshot_option
+@click.option("--table", type=click.Path(path_type=Path, dir_okay=False, exists=True), default=None, help="A literature.csv to use instead of the packaged one.")
+@click.option("--json", "as_json", is_flag=True, help="Print the panel as JSON.")
+@reports_errors
+def check_literature(snapshot_dir: Path | None, table: Path | None, as_json: bool) -> None:
+    """Published figures recomputed the publisher's way: theirs, ours, difference, status.
+
+    Exits 1 when a row's status differs from its committed expected status.
+
+    Example: weightatlas check literature
+    """
+    from weightatlas.api import literature_check
+
+    panel = literature_check(snapshot_dir=snapshot_dir, table=table)
+    if as_json:
+        click.echo(json.dumps(panel, indent=2, ensure_ascii=False, default=str))
+    else:
+        _print_literature(panel)
+    if panel["changed"]:
+        err.print(f"[bold red]status changed:[/] {for_terminal(', '.join(panel['changed']))}", highlight=False, soft_wrap=True)
+        sys.exit(1)
+
+
+def _print_literature(panel: dict[str, Any]) -> None:
+    table = DataTable(title="Literature check: published figures vs weightatlas", expand=True)
+    for header in ("id", "unit", "theirs", "ours", "diff", "tol", "status", "expected", "why"):
+        table.add_column(header, overflow="fold", ratio={"id": 2, "why": 5}.get(header, 1))
+    for r in panel["rows"]:
+        status = r["status"] + (" (CHANGED)" if r["status_changed"] else "")
+        table.add_row(r["id"], r["unit"], _num(r["theirs"]), _num(r["ours"]), _num(r["difference"]), _num(r["tolerance"]), status, r["expected_status"], r["why"] or "")
+    out.print(table)
+    out.print(for_terminal(panel["summary"]), highlight=False)
+    out.print(for_terminal(panel["snapshot_note"]), highlight=False, soft_wrap=True)
+
+
+def _num(value: Any) -> str:
+    return "-" if value is None else f"{value:,.4g}"
+
+
 def _print_manifest(manifest: dict[str, Any]) -> None:
     out.print(f"[bold]weightatlas snapshot {for_terminal(manifest['snapshot_date'])}[/]  content hash {for_terminal(manifest['content_hash'])}")
     table = DataTable(title="sources")
@@ -503,6 +652,15 @@ def _print_claims_summary(ind: dict[str, Any]) -> None:
             for sm in (s["summary"],)
         )
         out.print(f"OpenRouter tokens among the listed models (two sources, not one series): {parts}")
+
+
+def _fmt_figure(value: Any) -> str:
+    """A figure before or after a change: whole numbers as such, small shares with their significant digits."""
+    if isinstance(value, float) and value.is_integer():
+        return f"{int(value):,}"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return _fmt(value)
 
 
 def _fmt(value: Any) -> str:

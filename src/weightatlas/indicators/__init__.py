@@ -101,6 +101,18 @@ def build_document(store: Store, attribution: Attribution | None = None, *, only
     meta["bloc_map"] = {"source": ctx.blocs.source, "sha256": ctx.blocs.sha256, "digest": ctx.blocs.digest(), "blocs": list(ctx.blocs.blocs)}
     meta["attribution_digest"] = ctx.attribution.digest
     document = {"snapshot": store.manifest, "indicators": indicators, "meta": meta}
+    # Forecasts are derived from the document only and kept apart from the measured indicators.
+    from weightatlas.forecasts import build_forecasts
+
+    document["forecasts"] = build_forecasts(document)
+    # Published figures recomputed the publishers' way: beside the indicators, never mixed into them.
+    from weightatlas.literature import build_literature
+
+    document["literature"] = build_literature(ctx, document)
+    # What moved since the last snapshot, as recorded beside it (changes.json): never mixed with the measurements.
+    from weightatlas.snapshot_diff import load_changes
+
+    document["changes"] = load_changes(store.folder, store.manifest)
     # Last: the cards only read the figures above (and say so when an indicator was left out).
     document["verdict"] = verdict.build_verdict(document)
     return document

@@ -25,7 +25,7 @@ import vl_convert
 
 from weightatlas import __version__
 from weightatlas.indicators import regional
-from weightatlas.report import charts, exports, links, policy_charts
+from weightatlas.report import charts, exports, forecast_charts, links, policy_charts
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 HEADLINE_ORDER = ("eci", "lmarena_text", "gpqa_diamond", "livebench", "swe_bench_verified", "aider_polyglot")
@@ -103,6 +103,7 @@ def build_view(document: dict[str, Any]) -> tuple[dict[str, Any], dict[str, dict
     _diffusion_charts(document, specs)
     _regulation_charts(document, specs)
     _inference_usage_charts(document, specs)
+    forecast_chart = forecast_charts.add_specs(document, specs)  # the forecasts section's one chart
     # A chart with no rows draws nothing and makes Vega warn ("Infinite extent for field ..."): the
     # template says "no data" where it would have been.
     specs = {cid: spec for cid, spec in specs.items() if exports.chart_rows(spec)}
@@ -126,6 +127,9 @@ def build_view(document: dict[str, Any]) -> tuple[dict[str, Any], dict[str, dict
             "sources": manifest["sources"],
             "ind": document["indicators"],
             "blocs": list(document.get("meta", {}).get("bloc_map", {}).get("blocs", [])),
+            **({"forecasts": document["forecasts"], "forecast_chart": forecast_chart if forecast_chart in specs else None} if "forecasts" in document else {}),
+            **({"literature": document["literature"]} if "literature" in document else {}),
+            **({"changes": document["changes"]} if "changes" in document else {}),
         },
         specs,
     )

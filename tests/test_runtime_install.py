@@ -27,7 +27,7 @@ from weightatlas.testing import FakeHubSpec, subprocess_hub
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE_DATA = Path(__file__).resolve().parent / "fixtures" / "shared_data"
-TEST_ONLY = ("werkzeug", "pytest", "hypothesis", "pytest_httpserver", "huggingface_hub", "schemathesis")
+TEST_ONLY = ("werkzeug", "pytest", "hypothesis", "pytest_httpserver", "huggingface_hub", "schemathesis", "pyspark", "sqlglot")
 
 
 def _run(args: list[str], *, env: dict[str, str], cwd: Path, timeout: float = 600) -> subprocess.CompletedProcess[str]:
@@ -111,6 +111,15 @@ def test_commands_run_without_extras(runtime_venv: Path, env: dict[str, str], tm
 
     hub_report = _run([exe, "report", "--db", str(db), "--out", str(tmp_path / "hub-report")], env=env, cwd=tmp_path)
     assert hub_report.returncode == 0, hub_report.stderr
+
+    # The Spark engine is an extra: without it, a clear exit 2 naming the install command.
+    spark = _run([exe, "indicators", "--engine", "spark", "--json"], env=env, cwd=tmp_path)
+    assert spark.returncode == 2, spark.stdout + spark.stderr
+    assert "pip install 'weightatlas[spark]'" in spark.stderr
+    # Exporting a crawl to Parquet (for Spark) needs only DuckDB.
+    exported = _run([exe, "export-parquet", "--db", str(db), "--out", str(tmp_path / "hub-parquet")], env=env, cwd=tmp_path)
+    assert exported.returncode == 0, exported.stderr
+    assert list((tmp_path / "hub-parquet" / "hub_models").glob("*.parquet"))
 
     # `serve` (FastAPI + uvicorn are runtime dependencies) starts and answers /api/health on loopback.
     _serve_answers_health(exe, env=env, cwd=tmp_path)

@@ -13,21 +13,46 @@ from weightatlas.snapshot import recover_interrupted_swap
 from weightatlas.store import SNAPSHOT_DIR, Store
 
 
-def open_store(snapshot_dir: Path | None = None, db: Path | None = None) -> Store:
+def open_store(snapshot_dir: Path | None = None, db: Path | None = None, history: Path | None = None) -> Store:
     folder = Path(snapshot_dir or SNAPSHOT_DIR)
     recover_interrupted_swap(folder)
-    return Store.open(folder, db=db)
+    return Store.open(folder, db=db, history=history)
 
 
 def indicators_document(
-    *, snapshot_dir: Path | None = None, bloc_map: Path | None = None, only: list[str] | None = None, db: Path | None = None
+    *,
+    snapshot_dir: Path | None = None,
+    bloc_map: Path | None = None,
+    only: list[str] | None = None,
+    db: Path | None = None,
+    history: Path | None = None,
+    engine: str = "duckdb",
+    parquet: str | None = None,
 ) -> dict[str, Any]:
-    """The JSON contract (``weightatlas indicators --json``) for a snapshot, bloc map and optional crawl database."""
-    with open_store(snapshot_dir, db) as store:
-        return build_document(store, load_attribution(bloc_map=bloc_map), only=only)
+    """The JSON contract (``weightatlas indicators --json``) for a snapshot, bloc map, optional crawl database and history folder.
+
+    ``engine`` runs the Hub queries on DuckDB (default) or Spark (over the Hub tables' Parquet under ``parquet``).
+    """
+    from weightatlas.engine import check_engine, get_engine
+
+    check_engine(engine)  # before the snapshot is read: a missing extra is one line at once
+    if parquet is not None and engine != "spark":
+        raise WeightatlasError("--parquet names the Hub tables' Parquet for --engine spark; DuckDB reads --db or the snapshot")
+    with open_store(snapshot_dir, db, history) as store:
+        hub_con = get_engine(engine, store, parquet_root=parquet)
+        return build_document(store, load_attribution(bloc_map=bloc_map), only=only, hub_con=hub_con)
 
 
-def build_report(out: Path, *, snapshot_dir: Path | None = None, bloc_map: Path | None = None, db: Path | None = None) -> Any:
+def build_report(
+    out: Path,
+    *,
+    snapshot_dir: Path | None = None,
+    bloc_map: Path | None = None,
+    db: Path | None = None,
+    history: Path | None = None,
+    engine: str = "duckdb",
+    parquet: str | None = None,
+) -> Any:
     """Compute the document and write the self-contained HTML report into ``out``.
 
     ``out`` is checked first: a path that cannot be written fails at once, not after the computing.
@@ -35,7 +60,7 @@ def build_report(out: Path, *, snapshot_dir: Path | None = None, bloc_map: Path 
     from weightatlas.report import write_report
 
     check_output_folder(Path(out))
-    document = indicators_document(snapshot_dir=snapshot_dir, bloc_map=bloc_map, db=db)
+    document = indicators_document(snapshot_dir=snapshot_dir, bloc_map=bloc_map, db=db, history=history, engine=engine, parquet=parquet)
     return write_report(document, Path(out))
 
 

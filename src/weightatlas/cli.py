@@ -119,6 +119,32 @@ def db_option(func: F) -> F:
     )(func)
 
 
+def history_option(func: F) -> F:
+    return click.option(
+        "--history",
+        type=click.Path(path_type=Path, file_okay=False),
+        default=None,
+        help="A download-history folder (history_repos.parquet + download_history/, hive-partitioned Parquet) read in place of the snapshot's.",
+    )(func)
+
+
+def engine_options(func: F) -> F:
+    """``--engine`` and ``--parquet``: where the Hub queries run (weightatlas.engine)."""
+    func = click.option(
+        "--parquet",
+        default=None,
+        help="With --engine spark: the folder or URL (s3a://, gs://) holding the Hub tables as Parquet "
+        "(weightatlas export-parquet); default: the snapshot folder. The Spark master is $WEIGHTATLAS_SPARK_MASTER (default local[2]).",
+    )(func)
+    return click.option(
+        "--engine",
+        type=click.Choice(["duckdb", "spark"]),
+        default="duckdb",
+        show_default=True,
+        help="Engine for the Hub queries (lineage, attribution, shares); spark needs `pip install 'weightatlas[spark]'` and Java.",
+    )(func)
+
+
 @click.group()
 @click.version_option(__version__, prog_name="weightatlas")
 def main() -> None:
@@ -274,17 +300,30 @@ def snapshot_info(snapshot_dir: Path | None, as_json: bool) -> None:
 @snapshot_option
 @blocs_option
 @db_option
+@history_option
+@engine_options
 @click.option("--json", "as_json", is_flag=True, help="Print the full JSON document (the contract the report renders).")
 @click.option("--only", multiple=True, help="Compute only these indicators (repeatable).")
 @reports_errors
-def indicators(snapshot_dir: Path | None, bloc_map: Path | None, db: Path | None, as_json: bool, only: tuple[str, ...]) -> None:
+def indicators(
+    snapshot_dir: Path | None,
+    bloc_map: Path | None,
+    db: Path | None,
+    history: Path | None,
+    engine: str,
+    parquet: str | None,
+    as_json: bool,
+    only: tuple[str, ...],
+) -> None:
     """Compute the indicators; --json prints the document the report renders.
 
     Example: weightatlas indicators --json > indicators.json
     """
     from weightatlas.api import indicators_document
 
-    doc = indicators_document(snapshot_dir=snapshot_dir, bloc_map=bloc_map, only=list(only) or None, db=db)
+    doc = indicators_document(
+        snapshot_dir=snapshot_dir, bloc_map=bloc_map, only=list(only) or None, db=db, history=history, engine=engine, parquet=parquet
+    )
     if as_json:
         click.echo(json.dumps(doc, indent=1, default=str))
     else:
@@ -295,9 +334,13 @@ def indicators(snapshot_dir: Path | None, bloc_map: Path | None, db: Path | None
 @snapshot_option
 @blocs_option
 @db_option
+@history_option
+@engine_options
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("weightatlas-report"), show_default=True, help="Folder for index.html and indicators.json.")
 @reports_errors
-def report(snapshot_dir: Path | None, bloc_map: Path | None, db: Path | None, out: Path) -> None:
+def report(
+    snapshot_dir: Path | None, bloc_map: Path | None, db: Path | None, history: Path | None, engine: str, parquet: str | None, out: Path
+) -> None:
     """Write the self-contained HTML scorecard (works offline, no CDN).
 
     Example: weightatlas report --out weightatlas-report
@@ -305,7 +348,7 @@ def report(snapshot_dir: Path | None, bloc_map: Path | None, db: Path | None, ou
     from weightatlas.api import build_report
 
     started = time.perf_counter()
-    result = build_report(out, snapshot_dir=snapshot_dir, bloc_map=bloc_map, db=db)
+    result = build_report(out, snapshot_dir=snapshot_dir, bloc_map=bloc_map, db=db, history=history, engine=engine, parquet=parquet)
     _print_summary(result.document)
     out.mkdir(parents=True, exist_ok=True)
     out_path = result.html_path
@@ -384,6 +427,21 @@ def crawl(
         out.print(f"  quarantined: {for_terminal(reason)}: {n:,}")
     if summary.status == "stopped":
         out.print("  stopped at the request budget; run the same command again to continue")
+
+
+@main.command("export-parquet")
+@click.option("--db", type=click.Path(path_type=Path, dir_okay=False), required=True, help="The crawled DuckDB file (weightatlas crawl) to export.")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), required=True, help="Empty folder for one Parquet folder per Hub table (then copy it to s3a:// or gs://).")
+@reports_errors
+def export_parquet(db: Path, out: Path) -> None:
+    """Write a crawl database's Hub tables as Parquet for `indicators --engine spark --parquet DIR`.
+
+    Example: weightatlas export-parquet --db hub.duckdb --out hub-parquet
+    """
+    from weightatlas.engine.export import export_parquet as run_export
+
+    counts = run_export(db, out)
+    err.print(f"wrote {sum(counts.values()):,} rows in {len(counts)} tables under [bold]{for_terminal(out)}[/]")
 
 
 @main.command()

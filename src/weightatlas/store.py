@@ -333,6 +333,45 @@ def _hub_columns() -> dict[str, list[str]]:
     return columns
 
 
+HISTORY_HINT = "a history folder holds history_repos.parquet and download_history/ (Parquet files, hive partitions such as month=2024-01/ allowed)"
+
+
+def attach_history(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
+    """Replace ``history_repos`` and ``download_history`` with the Parquet files of ``folder``.
+
+    ``download_history`` becomes a VIEW over ``download_history/**/*.parquet`` (hive partitioning
+    on), not a table: a year of daily counts for the whole Hub is hundreds of millions of rows, and
+    a view lets each query stream the files (pruned by the ``day`` statistics of every row group)
+    instead of loading them. ``history_repos`` (one row per repo) is loaded as a table.
+    A missing file or column is one :class:`InputError` naming it.
+    """
+    repos, days = folder / "history_repos.parquet", folder / "download_history"
+    if not repos.is_file():
+        raise InputError(repos, f"missing: {HISTORY_HINT}")
+    if not days.is_dir() or not any(days.rglob("*.parquet")):
+        raise InputError(days, f"no Parquet files: {HISTORY_HINT}")
+    pattern = str(days / "**" / "*.parquet")
+    for name, source, schema in (
+        ("history_repos", f"read_parquet('{_sql_path(repos)}')", OPTIONAL_SCHEMAS["history_repos"]),
+        ("download_history", f"read_parquet('{_sql_path(pattern)}', hive_partitioning = true)", OPTIONAL_SCHEMAS["download_history"]),
+    ):
+        try:
+            found = {d[0] for d in con.execute(f"SELECT * FROM {source} LIMIT 0").description}
+        except duckdb.Error as exc:
+            raise InputError(repos if name == "history_repos" else days, f"not readable Parquet ({str(exc).splitlines()[0]})") from exc
+        missing = [f for f in schema.names if f not in found]
+        if missing:
+            raise InputError(repos if name == "history_repos" else days, f"lacks column {missing[0]!r}; {HISTORY_HINT}", field=missing[0])
+        columns = ", ".join(f'"{f}"' for f in schema.names)
+        con.execute(f"DROP TABLE {name}")
+        kind = "TABLE" if name == "history_repos" else "VIEW"
+        con.execute(f"CREATE {kind} {name} AS SELECT {columns} FROM {source}")
+
+
+def _sql_path(path: Path | str) -> str:
+    return str(path).replace("'", "''")
+
+
 @dataclass
 class Store:
     """An in-memory DuckDB connection with one view per snapshot table."""
@@ -343,8 +382,11 @@ class Store:
     db: Path | None = None  # the crawled database the hub_* tables come from, if any
 
     @classmethod
-    def open(cls, folder: Path | None = None, *, db: Path | None = None) -> Store:
+    def open(cls, folder: Path | None = None, *, db: Path | None = None, history: Path | None = None) -> Store:
         """Open a snapshot folder; with ``db``, the ``hub_*`` tables come from a crawled DuckDB file.
+
+        With ``history``, ``history_repos`` and ``download_history`` come from a history folder
+        (see :func:`attach_history`) instead of the snapshot's own files.
 
         The crawled database is attached read-only, so a crawl may be running on it
         meanwhile only if DuckDB allows the shared read (it does not while a writer
@@ -384,6 +426,8 @@ class Store:
                 con.register("wa_empty_table", pa.Table.from_pylist([], schema=schema))
                 con.execute(f"CREATE TABLE {name} AS SELECT * FROM wa_empty_table")
                 con.unregister("wa_empty_table")
+        if history is not None:
+            attach_history(con, Path(history))
         return cls(con=con, folder=folder, manifest=manifest, db=Path(db) if db is not None else None)
 
     def rows(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:

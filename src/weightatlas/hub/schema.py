@@ -25,11 +25,15 @@ the tests check it.
 
 from __future__ import annotations
 
+import os
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
+
+from weightatlas.errors import InputError
 
 DDL = """
 CREATE TABLE IF NOT EXISTS crawl_snapshots (
@@ -178,9 +182,27 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(DDL)
 
 
+MEMORY_LIMIT_ENV = "WEIGHTATLAS_MEMORY_LIMIT"
+_MEMORY_LIMIT = re.compile(r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.IGNORECASE)
+
+
+def memory_limit() -> str:
+    """DuckDB's memory limit: 1 GB (the 1M-repo indicators stay under 2 GB), or ``$WEIGHTATLAS_MEMORY_LIMIT``.
+
+    Past about 3M repos the lineage joins spill to disk at 1 GB; a machine with the room can
+    raise it (``WEIGHTATLAS_MEMORY_LIMIT=3GB``). A malformed value is an error, not a silent default.
+    """
+    value = os.environ.get(MEMORY_LIMIT_ENV, "").strip()
+    if not value:
+        return "1GB"
+    if not _MEMORY_LIMIT.match(value):
+        raise InputError(MEMORY_LIMIT_ENV, f"{value!r} is not a memory size such as 3GB or 512MB")
+    return value
+
+
 def connect(database: str, *, temp_dir: Path, **config: Any) -> duckdb.DuckDBPyConnection:
-    """A DuckDB connection with the project's bounds: two threads, 1 GB, spilling to ``temp_dir``, no progress bar."""
-    con = duckdb.connect(database, config={"threads": 2, "memory_limit": "1GB", "temp_directory": str(temp_dir), **config})
+    """A DuckDB connection with the project's bounds: two threads, :func:`memory_limit`, spilling to ``temp_dir``, no progress bar."""
+    con = duckdb.connect(database, config={"threads": 2, "memory_limit": memory_limit(), "temp_directory": str(temp_dir), **config})
     con.execute("SET enable_progress_bar = false")
     return con
 

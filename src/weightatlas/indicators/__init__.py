@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from weightatlas.attribution import Attribution, BlocMap, load_attribution
+from weightatlas.engine import HubConnection, hub_rows
 from weightatlas.indicators import (
     adoption,
     capability_gap,
@@ -43,32 +44,43 @@ class Context:
 
     store: Store
     attribution: Attribution
+    # The seam (weightatlas.engine): where the Hub queries run. None = the store's own DuckDB connection.
+    hub_con: HubConnection | None = None
     _hub: HubData | None = field(default=None, repr=False)
     _repos_ready: bool = field(default=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.hub_con is None:
+            self.hub_con = self.store.con
 
     @property
     def blocs(self) -> BlocMap:
         return self.attribution.blocs
 
+    def hub_rows(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+        """A query over the Hub tables (``hub_*``, ``wa_*``) on the chosen engine, every row as a dict."""
+        assert self.hub_con is not None
+        return hub_rows(self.hub_con, sql, params)
+
     def repos(self) -> None:
         """Attribute every repo to its developer once (``wa_ns``, ``wa_repos``), without lineage."""
         if not self._repos_ready:
-            lineage.register_namespaces(self.store.con, self.attribution)
-            lineage.build_repos(self.store.con)
+            lineage.register_namespaces(self.hub_con, self.attribution)
+            lineage.build_repos(self.hub_con)
             self._repos_ready = True
 
     def hub(self) -> HubData:
         """Attribute repos and resolve lineage once, for every Hub-based indicator."""
         if self._hub is None:
-            con = self.store.con
+            con = self.hub_con
             self.repos()
             stats = lineage.resolve_roots(con)
             lineage.root_origin_table(con)
             lineage.child_relations(con)
-            snaps = self.store.rows(
+            snaps = self.hub_rows(
                 "SELECT snapshot_id, started_at::DATE::VARCHAR AS date, mode, status, source FROM crawl_snapshots ORDER BY snapshot_id"
             )
-            repos = self.store.rows("SELECT count(*) AS n FROM wa_repos")[0]["n"]
+            repos = self.hub_rows("SELECT count(*) AS n FROM wa_repos")[0]["n"]
             # The file name only: the document must not depend on the folder it was built in.
             source = f"crawl database {self.store.db.name}" if self.store.db else "embedded snapshot (April 2025 Hub family-tree crawls)"
             self._hub = HubData(source=source, snapshots=snaps, repos=repos, lineage=stats.as_dict())
@@ -87,9 +99,14 @@ REGISTRY: dict[str, Callable[[Context], dict[str, Any]]] = {
 }
 
 
-def build_document(store: Store, attribution: Attribution | None = None, *, only: list[str] | None = None) -> dict[str, Any]:
-    """The JSON contract: ``{"snapshot": manifest, "indicators": {...}, "meta": {...}, "verdict": {...}}``."""
-    ctx = Context(store=store, attribution=attribution or load_attribution())
+def build_document(
+    store: Store, attribution: Attribution | None = None, *, only: list[str] | None = None, hub_con: HubConnection | None = None
+) -> dict[str, Any]:
+    """The JSON contract: ``{"snapshot": manifest, "indicators": {...}, "meta": {...}, "verdict": {...}}``.
+
+    ``hub_con`` runs the Hub queries elsewhere (``weightatlas.engine.get_engine``); default: the store's DuckDB.
+    """
+    ctx = Context(store=store, attribution=attribution or load_attribution(), hub_con=hub_con)
     indicators: dict[str, Any] = {}
     meta: dict[str, Any] = {}
     for name, compute in REGISTRY.items():

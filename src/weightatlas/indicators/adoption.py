@@ -132,7 +132,7 @@ def _shares(rows: list[dict[str, Any]], blocs: list[str], key: str) -> dict[str,
 
 
 def _population(ctx: Context, definition: str, where: str, blocs: list[str]) -> dict[str, Any]:
-    rows = ctx.store.rows(
+    rows = ctx.hub_rows(
         f"""SELECT r.bloc, r.is_repack, count(*) AS models, sum(r.downloads) AS d30, sum(r.downloads_all_time) AS dall,
                    count(r.downloads) AS with_d30, count(r.downloads_all_time) AS with_dall
             FROM wa_repos r WHERE {where} GROUP BY r.bloc, r.is_repack"""
@@ -158,12 +158,12 @@ def _population(ctx: Context, definition: str, where: str, blocs: list[str]) -> 
 
 def _root_population(ctx: Context, blocs: list[str]) -> dict[str, Any]:
     # Base models (no parent) count for their own developer; derivatives for their roots' developers.
-    rows = ctx.store.rows(
+    rows = ctx.hub_rows(
         """
         WITH attributed AS (
             SELECT r.id, r.is_repack, r.downloads, r.downloads_all_time, coalesce(o.root_bloc, r.bloc) AS bloc, coalesce(o.weight, 1.0) AS w
-            FROM wa_repos r LEFT JOIN wa_root_origin o ON o.child = r.id
-            WHERE r.id NOT IN (SELECT child FROM wa_edges) OR o.child IS NOT NULL
+            FROM wa_repos r LEFT JOIN wa_root_origin o ON o.child = r.id LEFT JOIN wa_kids kd ON kd.child = r.id
+            WHERE kd.child IS NULL OR o.child IS NOT NULL  -- a base, or a derivative whose walk ended
         )
         SELECT bloc, is_repack, count(DISTINCT id) AS models, sum(w * downloads) AS d30, sum(w * downloads_all_time) AS dall,
                count(downloads) AS with_d30, count(downloads_all_time) AS with_dall
@@ -174,8 +174,10 @@ def _root_population(ctx: Context, blocs: list[str]) -> dict[str, Any]:
     repacks = [r for r in rows if r["is_repack"]]
     return {
         "definition": "Every repo, attributed to the developer of its root base model (fractional over merges); bases count for themselves",
-        "models": ctx.store.rows(
-            "SELECT count(*) AS n FROM wa_repos r WHERE NOT r.is_repack AND (r.id NOT IN (SELECT child FROM wa_edges) OR r.id IN (SELECT child FROM wa_roots))"
+        "models": ctx.hub_rows(
+            """SELECT count(*) AS n FROM wa_repos r LEFT JOIN wa_kids kd ON kd.child = r.id
+               LEFT JOIN (SELECT DISTINCT child FROM wa_roots) rr ON rr.child = r.id
+               WHERE NOT r.is_repack AND (kd.child IS NULL OR rr.child IS NOT NULL)"""
         )[0]["n"],
         "models_by_bloc": {r["bloc"]: r["models"] for r in sorted(main, key=lambda x: x["bloc"])},
         "share_30d": _shares(main, blocs, "d30"),
@@ -185,7 +187,7 @@ def _root_population(ctx: Context, blocs: list[str]) -> dict[str, Any]:
 
 
 def _concentration(ctx: Context, where: str, unit: str) -> dict[str, Any]:
-    rows = ctx.store.rows(
+    rows = ctx.hub_rows(
         f"""SELECT {unit} AS unit, sum(r.downloads) AS d FROM wa_repos r
             WHERE {where} AND NOT r.is_repack AND r.downloads > 0 GROUP BY 1 ORDER BY d DESC, unit"""
     )
@@ -213,7 +215,7 @@ def gini(values: list[float]) -> float:
 
 def download_share_series(ctx: Context, blocs: list[str]) -> list[dict[str, Any]]:
     """Per crawl snapshot (full or incremental crawls only): 30-day share by bloc, p_developer, repacks out."""
-    rows = ctx.store.rows(
+    rows = ctx.hub_rows(
         """SELECT s.snapshot_id, s.started_at::DATE::VARCHAR AS date, r.bloc, sum(d.downloads) AS d, count(*) AS models
            FROM hub_downloads d JOIN crawl_snapshots s USING (snapshot_id) JOIN wa_repos r ON r.id = d.model_id
            WHERE s.mode IN ('full', 'incremental') AND r.org_id IS NOT NULL AND NOT r.is_repack

@@ -25,10 +25,13 @@ MIN_DOWNLOADS = 5
 def compute(ctx: Context, *, min_downloads: int = MIN_DOWNLOADS) -> dict[str, Any]:
     ctx.hub()
     blocs = list(ctx.blocs.blocs)
+    # The three-way join once, not again in each of the six figures below (a million rows at Hub scale).
+    assert ctx.hub_con is not None
+    ctx.hub_con.execute(f"CREATE OR REPLACE TEMP TABLE wa_deriv AS {_DERIVED.format(m=min_downloads)}")
     variants = {}
     for name, substantive_only in (("all_relations", False), ("without_quantized", True)):
         variants[name] = _variant(ctx, blocs, substantive_only, min_downloads)
-    counts = ctx.store.rows(
+    counts = ctx.hub_rows(
         f"""SELECT count(*) AS derivatives,
                    count(*) FILTER (WHERE r.month IS NULL) AS no_usable_month,
                    count(*) FILTER (WHERE coalesce(r.downloads, 0) <= {min_downloads}) AS below_threshold,
@@ -45,26 +48,32 @@ def compute(ctx: Context, *, min_downloads: int = MIN_DOWNLOADS) -> dict[str, An
     }
 
 
-def _base(substantive_only: bool, min_downloads: int) -> str:
-    return f"""
-        FROM wa_child_kind k JOIN wa_repos r ON r.id = k.child JOIN wa_root_origin o ON o.child = k.child
-        WHERE {"k.substantive" if substantive_only else "TRUE"} AND coalesce(r.downloads, 0) > {min_downloads}
-    """
+# One row per (derivative, root) above the download threshold, with what every figure needs.
+_DERIVED = """SELECT k.substantive, r.month, r.downloads, o.root, o.root_bloc, o.root_org, o.weight
+    FROM wa_child_kind k JOIN wa_repos r ON r.id = k.child JOIN wa_root_origin o ON o.child = k.child
+    WHERE coalesce(r.downloads, 0) > {m}"""
 
 
-def monthly_by_root_bloc(ctx: Context, *, substantive_only: bool = False, min_downloads: int = MIN_DOWNLOADS) -> list[dict[str, Any]]:
+def _base(substantive_only: bool, min_downloads: int, table: str | None = None) -> str:
+    source = table or f"({_DERIVED.format(m=min_downloads)})"
+    return f"FROM {source} d WHERE {'d.substantive' if substantive_only else 'TRUE'}"
+
+
+def monthly_by_root_bloc(
+    ctx: Context, *, substantive_only: bool = False, min_downloads: int = MIN_DOWNLOADS, _table: str | None = None
+) -> list[dict[str, Any]]:
     """Rows ``(month, bloc, w, wd)``: derivatives created per month by root bloc (merges split 1/k), download-weighted too."""
     ctx.hub()
-    base = _base(substantive_only, min_downloads)
-    return ctx.store.rows(
-        f"""SELECT r.month, o.root_bloc AS bloc, sum(o.weight) AS w, sum(o.weight * r.downloads) AS wd
-            {base} AND r.month IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2"""
+    base = _base(substantive_only, min_downloads, _table)
+    return ctx.hub_rows(
+        f"""SELECT month, root_bloc AS bloc, sum(weight) AS w, sum(weight * downloads) AS wd
+            {base} AND month IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2"""
     )
 
 
 def _variant(ctx: Context, blocs: list[str], substantive_only: bool, min_downloads: int) -> dict[str, Any]:
-    base = _base(substantive_only, min_downloads)
-    monthly = monthly_by_root_bloc(ctx, substantive_only=substantive_only, min_downloads=min_downloads)
+    base = _base(substantive_only, min_downloads, "wa_deriv")
+    monthly = monthly_by_root_bloc(ctx, substantive_only=substantive_only, min_downloads=min_downloads, _table="wa_deriv")
     months: dict[str, dict[str, tuple[float, float]]] = {}
     for row in monthly:
         months.setdefault(row["month"], {})[row["bloc"]] = (row["w"], row["wd"] or 0.0)
@@ -84,7 +93,7 @@ def _variant(ctx: Context, blocs: list[str], substantive_only: bool, min_downloa
                     "month_total": round(total, 3),
                 }
             )
-    overall_rows = ctx.store.rows(f"SELECT o.root_bloc AS bloc, sum(o.weight) AS w, sum(o.weight * r.downloads) AS wd {base} GROUP BY 1")
+    overall_rows = ctx.hub_rows(f"SELECT root_bloc AS bloc, sum(weight) AS w, sum(weight * downloads) AS wd {base} GROUP BY 1")
     total = sum(r["w"] for r in overall_rows)
     total_d = sum(r["wd"] or 0 for r in overall_rows)
     overall_by_bloc = {r["bloc"]: (r["w"], r["wd"] or 0) for r in overall_rows}
@@ -96,7 +105,7 @@ def _variant(ctx: Context, blocs: list[str], substantive_only: bool, min_downloa
         }
         for b in blocs
     }
-    top = ctx.store.rows(f"SELECT o.root, o.root_bloc AS bloc, o.root_org AS org, sum(o.weight) AS w {base} GROUP BY 1, 2, 3 ORDER BY w DESC, o.root LIMIT 200")
+    top = ctx.hub_rows(f"SELECT root, root_bloc AS bloc, root_org AS org, sum(weight) AS w {base} GROUP BY 1, 2, 3 ORDER BY w DESC, root LIMIT 200")
     return {
         "derivatives": round(total, 3),
         "overall": overall,

@@ -303,7 +303,7 @@ def prior_art() -> list[PriorArt]:
 
 def _crawled(ctx: Context) -> list[dict[str, Any]]:
     # A crawled repo with a declared parent was post-trained on that parent's weights.
-    return ctx.store.rows(
+    return ctx.hub_rows(
         """SELECT f.*, m.created_at::DATE AS created, m.author,
                   (SELECT min(e.parent) FROM hub_edges e WHERE e.child = f.repo_id) AS parent
            FROM hub_features f JOIN hub_models m ON m.id = f.repo_id"""
@@ -345,7 +345,7 @@ def class_reuse(ctx: Context) -> dict[str, Any]:
     """Repos shipping an architecture class another organisation introduced."""
     ctx.repos()  # attribution only: class reuse needs no lineage walk
     classes = {r["architecture"]: r["org_id"] for r in load_table(ARCHITECTURE_CLASSES)}
-    rows = ctx.store.rows(
+    rows = ctx.hub_rows(
         """SELECT r.id, r.org_id, r.bloc, r.created_at::DATE AS created, m.architectures[1] AS architecture,
                   r.id IN (SELECT child FROM hub_edges) AS has_parent
            FROM wa_repos r JOIN hub_models m ON m.id = r.id

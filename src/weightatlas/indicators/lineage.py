@@ -75,7 +75,7 @@ REPACK_SQL = f"""(
     coalesce(m.is_gguf, false)
     OR list_contains(m.tags, 'mlx') OR list_contains(m.tags, 'onnx')
     OR coalesce(m.library_name, '') IN ('mlx', 'gguf', 'onnx')
-    OR (m.quant_method IS NOT NULL AND m.id IN (SELECT child FROM hub_edges))
+    OR q.id IS NOT NULL
     OR regexp_matches(m.id, '{QUANT_NAME}')
     OR coalesce(n.is_redistributor, false)
 )"""
@@ -94,6 +94,10 @@ def build_repos(con: duckdb.DuckDBPyConnection) -> None:
                CASE WHEN m.created_at > {HUB_FLOOR_SQL} THEN strftime(m.created_at, '%Y-%m') END AS month,
                m.languages
         FROM hub_models m LEFT JOIN wa_ns n ON n.ns = lower(m.author)
+        -- quantised repos that have a parent: picking the few quantised repos first and probing
+        -- the edges with them is cheaper than testing every repo against every child
+        LEFT JOIN (SELECT DISTINCT qm.id FROM hub_models qm SEMI JOIN hub_edges e ON e.child = qm.id
+                   WHERE qm.quant_method IS NOT NULL) q ON q.id = m.id
         """
     )
 
@@ -119,68 +123,111 @@ def resolve_roots(con: duckdb.DuckDBPyConnection, *, max_depth: int = MAX_DEPTH)
     """Temp table ``wa_roots(child, root, weight)``: weights of each derivative's roots sum to 1.
 
     Children whose every walk ends in a cycle get no row (counted in ``cycles``).
+
+    Set-based, in iterative joins (no recursive CTE, so every SQL engine runs it). Each
+    string-keyed pass over a million edges costs a few tenths of a second, so the work is
+    arranged to make as few as possible: one aggregation gives each child its parent count
+    and relation flags (``wa_kids``), one join gives every edge its parent's ending
+    (``wa_edges.ending``: curated base, top of its chain, or NULL for an intermediate
+    model), decided once rather than probed again at every step of the walk. Only the
+    walks through an intermediate parent are then followed, level by level.
     """
     con.execute(
         """
-        CREATE OR REPLACE TEMP TABLE wa_edges AS
-        SELECT child, parent, relation, count(*) OVER (PARTITION BY child) AS k
-        FROM (SELECT child, parent, min(relation) AS relation FROM hub_edges WHERE child <> parent GROUP BY child, parent)
+        CREATE OR REPLACE TEMP TABLE wa_pairs AS
+        SELECT child, parent, min(relation) AS relation FROM hub_edges WHERE child <> parent GROUP BY child, parent
+        """
+    )
+    # The relation flags are here so that child_relations needs no second pass over the edges.
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE wa_kids AS
+        SELECT child, count(*) AS k,
+               bool_or(relation = 'quantized') AS any_quantized, bool_or(relation = 'merge') AS any_merge,
+               bool_or(relation = 'adapter') AS any_adapter
+        FROM wa_pairs GROUP BY child
         """
     )
     con.execute("CREATE OR REPLACE TEMP TABLE wa_stop AS SELECT DISTINCT lower(model_id) AS id FROM tracked_models")
-    # Walk state: (child, node reached, weight carried, depth); a node is final when it has no
-    # parent, is on the curated base list, or the walk came back to the child (cycle).
-    con.execute("CREATE OR REPLACE TEMP TABLE wa_walk AS SELECT child, parent AS node, 1.0 / k AS weight, 1 AS depth FROM wa_edges")
+    # Per distinct parent (a quarter of the edges on the Hub): its ending, in the old walk's
+    # order (curated before top; a cycle depends on where the walk started, so it is checked
+    # during the walk), and whether it is missing from the data.
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE wa_parents AS
+        SELECT p.parent,
+               CASE WHEN s.id IS NOT NULL THEN 'curated' WHEN c.child IS NULL THEN 'top' END AS ending,
+               m.id IS NULL AS dangling
+        FROM (SELECT DISTINCT parent FROM wa_pairs) p
+        LEFT JOIN wa_kids c ON c.child = p.parent
+        LEFT JOIN wa_stop s ON s.id = lower(p.parent)
+        LEFT JOIN hub_models m ON m.id = p.parent
+        """
+    )
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE wa_edges AS
+        SELECT p.child, p.parent, p.relation, c.k, a.ending
+        FROM wa_pairs p JOIN wa_kids c ON c.child = p.child JOIN wa_parents a ON a.parent = p.parent
+        """
+    )
+    con.execute("DROP TABLE wa_pairs")
+    # Walk state past the first hop: (child, node reached, weight carried, depth).
+    con.execute("CREATE OR REPLACE TEMP TABLE wa_walk AS SELECT child, parent AS node, 1.0 / k AS weight, 1 AS depth FROM wa_edges WHERE ending IS NULL")
+    con.execute("CREATE OR REPLACE TEMP TABLE wa_deep AS SELECT DISTINCT child FROM wa_walk")
     con.execute("CREATE OR REPLACE TEMP TABLE wa_done (child VARCHAR, node VARCHAR, weight DOUBLE, depth INTEGER, ending VARCHAR)")
     depth = 1
-    while True:
+    while con.execute("SELECT count(*) FROM wa_walk").fetchone()[0]:  # type: ignore[index]
+        if depth >= max_depth:
+            con.execute("INSERT INTO wa_done SELECT child, node, weight, depth, 'capped' FROM wa_walk")
+            break
         con.execute(
-            """
+            f"""
             CREATE OR REPLACE TEMP TABLE wa_step AS
-            SELECT w.*,
-                   CASE WHEN w.node = w.child THEN 'cycle'
-                        WHEN lower(w.node) IN (SELECT id FROM wa_stop) THEN 'curated'
-                        WHEN w.node NOT IN (SELECT child FROM wa_edges) THEN 'top'
-                        END AS ending
-            FROM wa_walk w
+            SELECT w.child, e.parent AS node, w.weight / e.k AS weight, {depth + 1} AS depth,
+                   CASE WHEN e.parent = w.child THEN 'cycle' ELSE e.ending END AS ending
+            FROM wa_walk w JOIN wa_edges e ON e.child = w.node
             """
         )
         con.execute("INSERT INTO wa_done SELECT child, node, weight, depth, ending FROM wa_step WHERE ending IS NOT NULL")
-        remaining = con.execute("SELECT count(*) FROM wa_step WHERE ending IS NULL").fetchone()[0]  # type: ignore[index]
-        if not remaining:
-            break
-        if depth >= max_depth:
-            con.execute("INSERT INTO wa_done SELECT child, node, weight, depth, 'capped' FROM wa_step WHERE ending IS NULL")
-            break
-        con.execute(
-            """
-            CREATE OR REPLACE TEMP TABLE wa_walk AS
-            SELECT s.child, e.parent AS node, s.weight / e.k AS weight, s.depth + 1 AS depth
-            FROM wa_step s JOIN wa_edges e ON e.child = s.node
-            WHERE s.ending IS NULL
-            """
-        )
+        con.execute("CREATE OR REPLACE TEMP TABLE wa_walk AS SELECT child, node, weight, depth FROM wa_step WHERE ending IS NULL")
         depth += 1
+    lost = con.execute("SELECT count(*) FROM wa_done WHERE ending IN ('cycle', 'capped')").fetchone()[0]  # type: ignore[index]
+    # Derivatives whose parents are all final: each (child, parent) is unique and the 1/k sum
+    # to 1, so their rows need no aggregation. Walked ones: a root reached by several paths
+    # is summed; the weight lost to cycles and cut walks (if any) is renormalised away.
+    weight = "sum(weight) / sum(sum(weight)) OVER (PARTITION BY child)" if lost else "sum(weight)"
     con.execute(
-        """
+        f"""
         CREATE OR REPLACE TEMP TABLE wa_roots AS
-        SELECT child, node AS root, sum(weight) / sum(sum(weight)) OVER (PARTITION BY child) AS weight
-        FROM wa_done WHERE ending IN ('top', 'curated')
+        SELECT e.child, e.parent AS root, 1.0 / e.k AS weight
+        FROM wa_edges e LEFT JOIN wa_deep d ON d.child = e.child
+        WHERE d.child IS NULL
+        UNION ALL
+        SELECT child, node AS root, {weight} AS weight
+        FROM (
+            SELECT e.child, e.parent AS node, 1.0 / e.k AS weight FROM wa_edges e JOIN wa_deep d ON d.child = e.child WHERE e.ending IS NOT NULL
+            UNION ALL
+            SELECT child, node, weight FROM wa_done WHERE ending IN ('top', 'curated')
+        )
         GROUP BY child, node
         """
     )
     row = con.execute(
         """
-        SELECT (SELECT count(DISTINCT child) FROM wa_edges),
+        SELECT (SELECT count(*) FROM wa_kids),
                (SELECT count(*) FROM wa_edges),
                (SELECT count(*) FROM hub_edges WHERE child = parent),
-               (SELECT count(DISTINCT parent) FROM wa_edges WHERE parent NOT IN (SELECT id FROM hub_models)),
-               (SELECT count(DISTINCT child) FROM wa_edges WHERE k > 1),
-               (SELECT coalesce(max(k), 0) FROM wa_edges),
+               (SELECT count(*) FROM wa_parents WHERE dangling),
+               (SELECT count(*) FROM wa_kids WHERE k > 1),
+               (SELECT coalesce(max(k), 0) FROM wa_kids),
                (SELECT count(DISTINCT child) FROM wa_done WHERE ending = 'cycle'),
                (SELECT count(DISTINCT child) FROM wa_done WHERE ending = 'capped'),
-               (SELECT coalesce(max(depth), 0) FROM wa_done),
-               (SELECT count(DISTINCT child) FROM wa_done WHERE ending = 'curated')
+               -- every first hop that ends is a depth-1 ending; later ones are in wa_done
+               greatest((SELECT coalesce(max(depth), 0) FROM wa_done),
+                        (SELECT count(*) FROM (SELECT 1 FROM wa_edges WHERE ending IS NOT NULL LIMIT 1))),
+               (SELECT count(DISTINCT child) FROM (
+                    SELECT child FROM wa_edges WHERE ending = 'curated' UNION ALL SELECT child FROM wa_done WHERE ending = 'curated'))
         """
     ).fetchone()
     assert row is not None
@@ -210,13 +257,12 @@ def child_relations(con: duckdb.DuckDBPyConnection) -> None:
         """
         CREATE OR REPLACE TEMP TABLE wa_child_kind AS
         SELECT *, relation <> 'quantized' AS substantive FROM (
-            SELECT e.child,
-                   CASE WHEN bool_or(e.relation = 'quantized') OR coalesce(any_value(r.is_repack), false) THEN 'quantized'
-                        WHEN bool_or(e.relation = 'merge') THEN 'merge'
-                        WHEN bool_or(e.relation = 'adapter') THEN 'adapter'
+            SELECT c.child,
+                   CASE WHEN c.any_quantized OR coalesce(r.is_repack, false) THEN 'quantized'
+                        WHEN c.any_merge THEN 'merge'
+                        WHEN c.any_adapter THEN 'adapter'
                         ELSE 'finetune' END AS relation
-            FROM wa_edges e LEFT JOIN wa_repos r ON r.id = e.child
-            GROUP BY e.child
+            FROM wa_kids c LEFT JOIN wa_repos r ON r.id = c.child
         )
         """
     )

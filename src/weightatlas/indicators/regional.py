@@ -107,14 +107,16 @@ def language_proxy(ctx: Context) -> dict[str, Any]:
     ctx.hub()
     regions = load_table(LANGUAGE_REGIONS)
     table = pa.table({"language": [r["language"] for r in regions], "region": [r["region"] for r in regions]})
-    con = ctx.store.con
+    con = ctx.hub_con
+    assert con is not None
     con.register("wa_lang_regions", table)
     try:
-        rows = ctx.store.rows(
+        # array_length, not len: SQLGlot reads len() as string LENGTH, which Spark refuses on a list.
+        rows = ctx.hub_rows(
             """
             WITH tagged AS (
                 SELECT k.child, unnest(r.languages) AS language FROM wa_child_kind k JOIN wa_repos r ON r.id = k.child
-                WHERE k.substantive AND len(r.languages) > 0
+                WHERE k.substantive AND array_length(r.languages) > 0
             ),
             langs AS (SELECT child, count(*) OVER (PARTITION BY child) AS n_lang, language FROM tagged)
             SELECT l.language, coalesce(g.region, 'unmapped') AS region, o.root_bloc AS bloc,
@@ -134,8 +136,8 @@ def language_proxy(ctx: Context) -> dict[str, Any]:
         counts[r["language"]] += r["derivatives"]
     return {
         "population": {
-            "substantive_derivatives_with_languages": ctx.store.rows(
-                "SELECT count(*) AS n FROM wa_child_kind k JOIN wa_repos r ON r.id = k.child WHERE k.substantive AND len(r.languages) > 0"
+            "substantive_derivatives_with_languages": ctx.hub_rows(
+                "SELECT count(*) AS n FROM wa_child_kind k JOIN wa_repos r ON r.id = k.child WHERE k.substantive AND array_length(r.languages) > 0"
             )[0]["n"],
             "languages": len(by_language),
         },

@@ -36,6 +36,8 @@ PANEL_START = date(2024, 9, 1)
 HUB_ONLY = (
     "Hugging Face Hub only: use through ModelScope, mirrors and local copies (most mainland Chinese use) is not in the data."
 )
+# Cells (repos x days) of one block's matrices: 50M int64 cells are 400 MB per matrix.
+BLOCK_CELLS = 50_000_000
 SOURCE = "KBhandari11/ForecastHuggingFaceModels, data/2025-02-18/download (daily cumulative downloads, 2024-07-02 to 2025-02-18)"
 
 
@@ -46,11 +48,16 @@ def compute_from(
     blocs: tuple[str, ...] = BLOCS,
     resamples: int = hq.BOOTSTRAP_RESAMPLES,
     org_blocs: dict[str, str] | None = None,
+    block_rows: int | None = None,
 ) -> dict[str, Any]:
     """The download-history block from a connection holding ``history_repos`` and ``download_history``.
 
     ``org_blocs`` (organisation -> bloc under the bloc map in use) re-derives the stored blocs,
     which were set under the default map; organisations it lacks keep the stored bloc.
+
+    Repos are read in blocks of ``block_rows`` (default: about ``BLOCK_CELLS`` cells of repos x
+    days per block); only per-repo period totals (repos x periods) outlive a block, so the whole
+    history is never in memory. The result does not depend on the block size.
     """
     repos = con.execute(
         "SELECT repo_id, org_id, bloc, role, root_bloc, exclusion_reason, modality, root_org_id FROM history_repos ORDER BY repo_id"
@@ -66,22 +73,19 @@ def compute_from(
         "rules": hq.RULES,
         "caveats": [HUB_ONLY],
     }
-    cum, days, ids = _matrix(con, [r[0] for r in kept])
+    ids, days = _rows(con, [r[0] for r in kept])
     if not len(ids):
         out["quality"] = {"excluded": excluded}
         out["caveats"].append("no download history in this snapshot")
         return out
     meta = {r[0]: r for r in kept}
-    inc, starts, decreases = hq.increments_matrix(cum)
-    del cum  # bounded memory at Hub scale: one (repos x days) matrix at a time
-    runs: list[dict[str, Any]] = []
-    flagged_cells: list[tuple[int, int, int]] = []  # (row, first day, last day) of each flagged run
-    for row in hq.screen_burst_candidates(inc, starts):
-        for run in hq.burst_runs(inc[row], int(starts[row])):
-            flagged_cells.append((int(row), run.start, run.end))
-            runs.append(_run_row(ids[row], days, run, downloads=run.total, baseline=run.baseline))
-    stalls = [_run_row(ids[r], days, run) for r, run in hq.stall_runs_matrix(inc, starts)]
-    dec_rows, dec_cols = np.nonzero(decreases)
+    months = _periods(days, lambda d: f"{d.year}-{d.month:02d}")
+    weeks = _periods(days, lambda d: "{}-W{:02d}".format(*d.isocalendar()[:2]))
+    try:
+        scan = _scan(con, ids, days, months, weeks, block_rows or max(1, BLOCK_CELLS // len(days)))
+    finally:
+        con.execute("DROP TABLE IF EXISTS wa_hist_rows")
+    starts, totals, runs = scan["starts"], scan["totals"], scan["runs"]
     out["available"] = True
     out["period"] = {"first_day": days[0].isoformat(), "last_day": days[-1].isoformat(), "days": len(days)}
     out["quality"] = {
@@ -90,8 +94,8 @@ def compute_from(
         "counter_not_started": [ids[i] for i in np.flatnonzero(starts < 0)],
         "flagged_runs": sorted(runs, key=lambda r: -r["downloads"]),
         "flagged_downloads": int(sum(r["downloads"] for r in runs)),
-        "stalls": {"count": len(stalls), "repos": len({s["repo_id"] for s in stalls}), "runs": stalls[:200]},
-        "decreases": [{"repo_id": ids[r], "day": days[c].isoformat()} for r, c in zip(dec_rows, dec_cols, strict=True)][:200],
+        "stalls": {"count": scan["stall_count"], "repos": scan["stall_repos"], "runs": scan["stalls"]},
+        "decreases": [{"repo_id": ids[r], "day": days[c].isoformat()} for r, c in scan["decreases"]],
     }
     role = np.array([meta[i][3] for i in ids])
     repack = role == "repack"
@@ -99,20 +103,8 @@ def compute_from(
     org = np.array([meta[i][1] or "(none)" for i in ids])
     llm = np.isin(np.array([meta[i][6] for i in ids]), LLM_MODALITIES)
     panel = (starts >= 0) & (np.array([d <= panel_start for d in days])[np.maximum(starts, 0)])
-    months = _periods(days, lambda d: f"{d.year}-{d.month:02d}")
-    weeks = _periods(days, lambda d: "{}-W{:02d}".format(*d.isocalendar()[:2]))
     ctx = _Agg(ids, bloc, org, blocs, months, weeks, resamples)
     dev = ~repack
-    totals = {"raw_m": ctx.sums(inc, months), "raw_w": ctx.sums(inc, weeks)}
-    # Robust = raw minus the flagged runs, computed on the flagged rows only (no second full matrix).
-    flagged_only = np.zeros((len(flagged_cells), inc.shape[1]), dtype=np.int64)
-    for k, (row, lo, hi) in enumerate(flagged_cells):
-        flagged_only[k, lo : hi + 1] = inc[row, lo : hi + 1]
-    flagged_rows = np.array([c[0] for c in flagged_cells], dtype=np.int64)
-    for key, periods in (("m", months), ("w", weeks)):
-        rob = totals[f"raw_{key}"].copy()
-        np.subtract.at(rob, flagged_rows, ctx.sums(flagged_only, periods))
-        totals[f"rob_{key}"] = rob
     out["variants"] = {}
     for name, sel in (("all_modalities", dev), ("llm_only", dev & llm)):
         out["variants"][name] = {
@@ -124,12 +116,66 @@ def compute_from(
     return out
 
 
-def _matrix(con: duckdb.DuckDBPyConnection, kept_ids: list[str]) -> tuple[np.ndarray, list[date], list[str]]:
-    """The cumulative counts as a (repos x days) matrix; a missing day repeats the day before.
+def _scan(con, ids, days, months, weeks, block_rows: int) -> dict[str, Any]:
+    """Quality flags and per-repo period totals, one block of repos (rows of ``wa_hist_rows``) at a time.
 
-    Only integer columns cross from DuckDB to numpy (row and column indexes, counts): moving
-    36.5M strings and dates would cost more than the whole computation.
+    Every list comes out in the order a single whole matrix would give (rows in order; within a
+    row, days in order), with global row indexes; lists cut at 200 are cut the same way.
     """
+    span, n = len(days), len(ids)
+    step = max(1, int(block_rows))
+    # Filled block by block (no per-block parts to concatenate: one copy of the totals at a time).
+    all_starts = np.empty(n, dtype=np.int64)
+    sums = {f"{kind}_{key}": np.empty((n, len(periods)), dtype=np.int64) for kind in ("raw", "rob") for key, periods in (("m", months), ("w", weeks))}
+    runs: list[dict[str, Any]] = []
+    stalls: list[dict[str, Any]] = []
+    stall_count = stall_repos = 0
+    decreases: list[tuple[int, int]] = []
+    for lo in range(0, n, step):
+        hi = min(n, lo + step)
+        cum = _block_matrix(con, lo, hi, days[0], span)
+        inc, starts, dec = hq.increments_matrix(cum)
+        del cum  # bounded memory: one block's (rows x days) matrices at a time
+        all_starts[lo:hi] = starts
+        flagged_cells: list[tuple[int, int, int]] = []  # (block row, first day, last day) of each flagged run
+        for row in hq.screen_burst_candidates(inc, starts):  # block-local rows
+            for run in hq.burst_runs(inc[row], int(starts[row])):
+                flagged_cells.append((int(row), run.start, run.end))
+                runs.append(_run_row(ids[lo + row], days, run, downloads=run.total, baseline=run.baseline))
+        block_stalls = hq.stall_runs_matrix(inc, starts)  # block-local rows, row-major
+        stall_count += len(block_stalls)
+        stall_repos += len({r for r, _ in block_stalls})
+        stalls += [_run_row(ids[lo + r], days, run) for r, run in block_stalls[: max(0, 200 - len(stalls))]]
+        if len(decreases) < 200:
+            dec_rows, dec_cols = np.nonzero(dec)  # row-major
+            take = 200 - len(decreases)
+            decreases += [(lo + int(r), int(c)) for r, c in zip(dec_rows[:take], dec_cols[:take], strict=True)]
+        del dec
+        # Robust = raw minus the flagged runs, computed on the flagged rows only (no second matrix).
+        flagged_only = np.zeros((len(flagged_cells), span), dtype=np.int64)
+        for k, (row, first, last) in enumerate(flagged_cells):
+            flagged_only[k, first : last + 1] = inc[row, first : last + 1]
+        flagged_rows = np.array([c[0] for c in flagged_cells], dtype=np.int64)
+        for key, periods in (("m", months), ("w", weeks)):
+            raw = sums[f"raw_{key}"][lo:hi]
+            raw[:] = _Agg.sums(inc, periods)
+            rob = sums[f"rob_{key}"][lo:hi]
+            rob[:] = raw
+            np.subtract.at(rob, flagged_rows, _Agg.sums(flagged_only, periods))
+        del inc, flagged_only
+    return {
+        "starts": all_starts,
+        "totals": sums,
+        "runs": runs,
+        "stalls": stalls,
+        "stall_count": stall_count,
+        "stall_repos": stall_repos,
+        "decreases": decreases,
+    }
+
+
+def _rows(con: duckdb.DuckDBPyConnection, kept_ids: list[str]) -> tuple[list[str], list[date]]:
+    """Number the kept repos that have history (temp table ``wa_hist_rows``: repo_id, r) and list the days."""
     # A list parameter, not a registered frame: registering would import pandas (half a second).
     con.execute("CREATE OR REPLACE TEMP TABLE wa_hist_kept AS SELECT unnest(?::VARCHAR[]) AS repo_id", [kept_ids])
     con.execute(
@@ -140,24 +186,44 @@ def _matrix(con: duckdb.DuckDBPyConnection, kept_ids: list[str]) -> tuple[np.nda
     con.execute("DROP TABLE wa_hist_kept")
     ids = [r[0] for r in con.execute("SELECT repo_id FROM wa_hist_rows ORDER BY r").fetchall()]
     if not ids:
-        return np.zeros((0, 0), dtype=np.int64), [], []
+        return [], []
     first, last = con.execute("SELECT min(day), max(day) FROM download_history").fetchall()[0]
-    span = (last - first).days + 1
-    days = [first + timedelta(days=i) for i in range(span)]
-    # One flat position per cell (row * days + day offset): two integer columns, one scatter.
+    return ids, [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def _block_matrix(con: duckdb.DuckDBPyConnection, lo: int, hi: int, first: date, span: int) -> np.ndarray:
+    """Rows ``lo`` to ``hi - 1`` of ``wa_hist_rows`` as a (rows x days) cumulative matrix; a missing day repeats the day before.
+
+    Only integer columns cross from DuckDB to numpy (row and column indexes, counts): moving
+    36.5M strings and dates would cost more than the whole computation.
+    """
+    # One flat position per cell ((row - lo) * days + day offset): two integer columns, one scatter.
     res = con.sql(
-        f"""SELECT k.r::BIGINT * {span} + (h.day - DATE '{first.isoformat()}') AS p, h.cumulative
-            FROM download_history h JOIN wa_hist_rows k USING (repo_id)"""
+        f"""SELECT (k.r - {int(lo)})::BIGINT * {int(span)} + (h.day - DATE '{first.isoformat()}') AS p, h.cumulative
+            FROM download_history h JOIN wa_hist_rows k USING (repo_id)
+            WHERE k.r >= {int(lo)} AND k.r < {int(hi)}"""
     ).fetchnumpy()
-    con.execute("DROP TABLE wa_hist_rows")
-    cum = np.full(len(ids) * span, -1, dtype=np.int64)
+    rows = hi - lo
+    cum = np.full(rows * span, -1, dtype=np.int64)
     cum[np.asarray(res["p"])] = np.asarray(res["cumulative"])
     del res
-    cum = cum.reshape(len(ids), span)
+    cum = cum.reshape(rows, span)
     if (cum < 0).any():  # forward-fill gaps (a gap at the start is 0)
         idx = np.where(cum >= 0, np.arange(span)[None, :], 0)
         np.maximum.accumulate(idx, axis=1, out=idx)
         cum = np.maximum(np.take_along_axis(cum, idx, axis=1), 0)
+    return cum
+
+
+def _matrix(con: duckdb.DuckDBPyConnection, kept_ids: list[str]) -> tuple[np.ndarray, list[date], list[str]]:
+    """The cumulative counts of every kept repo as ONE (repos x days) matrix (small histories only, e.g. the web tables)."""
+    ids, days = _rows(con, kept_ids)
+    if not ids:
+        return np.zeros((0, 0), dtype=np.int64), [], []
+    try:
+        cum = _block_matrix(con, 0, len(ids), days[0], len(days))
+    finally:
+        con.execute("DROP TABLE wa_hist_rows")
     return cum, days, ids
 
 

@@ -26,16 +26,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
-import sqlglot
-from pyspark.sql import DataFrame, SparkSession
-from pyspark.sql import functions as F
-from pyspark.sql.utils import AnalysisException
-from sqlglot import exp
 
 from weightatlas.errors import WeightatlasError
 from weightatlas.hub.schema import HUB_TABLES
 
+# PySpark and SQLGlot are the `spark` extra: imported inside the functions that use them, so
+# this module can be named (and the extra's absence reported) without them installed.
 if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+    from sqlglot import exp
+
     from weightatlas.store import Store
 
 #: Curated tables the Hub queries join (the lineage walk stops at the curated base list): small, sent from DuckDB.
@@ -45,6 +45,8 @@ MASTER_ENV = "WEIGHTATLAS_SPARK_MASTER"
 
 def session(master: str | None = None) -> SparkSession:
     """The Spark session: UTC, DuckDB-like arithmetic, few shuffle partitions unless told otherwise."""
+    from pyspark.sql import SparkSession
+
     # Any Python worker Spark starts must be this interpreter (this venv), not whatever python3 is on PATH.
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     master = master or os.environ.get(MASTER_ENV)
@@ -100,6 +102,8 @@ class SparkResult:
 
 def bind(tree: exp.Expression, params: list[Any] | tuple[Any, ...] | None) -> exp.Expression:
     """Replace the ``?`` placeholders, in order, by literals built from the values (lists as arrays)."""
+    from sqlglot import exp
+
     holders = [p for p in tree.find_all(exp.Placeholder, bfs=False)]
     values = list(params or [])
     if len(holders) != len(values):
@@ -110,6 +114,8 @@ def bind(tree: exp.Expression, params: list[Any] | tuple[Any, ...] | None) -> ex
 
 
 def _double_literals(node: exp.Expression) -> exp.Expression:
+    from sqlglot import exp
+
     # `1.0` is DECIMAL in both dialects, but DuckDB divides DECIMALs into DOUBLE while Spark keeps
     # DECIMAL (rounding a 1/3 weight to 6 places). An exponent makes the literal DOUBLE in Spark.
     if isinstance(node, exp.Literal) and node.is_number and "." in node.this and "e" not in node.this.lower():
@@ -156,6 +162,8 @@ class SparkConnection:
         return con
 
     def _read_parquet(self, root: str, name: str) -> DataFrame | None:
+        from pyspark.sql.utils import AnalysisException
+
         local = "://" not in root
         for path in (f"{root}/{name}", f"{root}/{name}.parquet"):
             if local and not Path(path).exists():
@@ -171,6 +179,9 @@ class SparkConnection:
 
     # --- the seam contract -------------------------------------------------------------------
     def execute(self, sql: str, params: Any = None) -> SparkResult:
+        import sqlglot
+        from sqlglot import exp
+
         tree = bind(sqlglot.parse_one(sql, read="duckdb"), params)
         if isinstance(tree, exp.Create) and tree.kind == "TABLE":
             self._create(tree)
@@ -196,6 +207,8 @@ class SparkConnection:
 
     # --- temp tables -------------------------------------------------------------------------
     def _create(self, tree: exp.Create) -> None:
+        from sqlglot import exp
+
         target = tree.this
         if tree.expression is not None:
             self._save(target.name, self.spark.sql(to_spark(tree.expression)))
@@ -206,6 +219,9 @@ class SparkConnection:
         self._save(target.this.name, self.spark.createDataFrame([], ddl))
 
     def _insert(self, tree: exp.Insert) -> None:
+        from pyspark.sql import functions as F
+        from sqlglot import exp
+
         target = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
         name = target.name
         if name not in self._tables:

@@ -28,8 +28,7 @@ if TYPE_CHECKING:
 
 # Every query below reads the same three-way join; it is made once (narrow, one row per
 # child and root) because at Hub scale each join of millions of string keys costs seconds.
-_FLOWS_TABLE = """
-    CREATE OR REPLACE TEMP TABLE wa_flows AS
+_FLOWS_SELECT = """
     SELECT k.child, k.substantive, k.relation, r.by_redistributor, r.org_id, r.org_name, r.country, r.bloc,
            r.created_at, r.month, r.downloads, o.root, o.root_org, o.root_country, o.root_bloc, o.weight
     FROM wa_child_kind k
@@ -41,7 +40,7 @@ _FLOWS = "FROM wa_flows f"
 
 def compute(ctx: Context) -> dict[str, Any]:
     hub = ctx.hub()
-    ctx.hub_con.execute(_FLOWS_TABLE)
+    ctx.hub_table("wa_flows", _FLOWS_SELECT)
     matrix = ctx.hub_rows(
         f"""SELECT CASE WHEN f.substantive AND NOT f.by_redistributor THEN 'substantive' ELSE 'superficial' END AS kind,
                    coalesce(f.country, 'unknown') AS maker_country, f.bloc AS maker_bloc,

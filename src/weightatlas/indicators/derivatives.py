@@ -25,9 +25,6 @@ MIN_DOWNLOADS = 5
 def compute(ctx: Context, *, min_downloads: int = MIN_DOWNLOADS) -> dict[str, Any]:
     ctx.hub()
     blocs = list(ctx.blocs.blocs)
-    # The three-way join once, not again in each of the six figures below (a million rows at Hub scale).
-    assert ctx.hub_con is not None
-    ctx.hub_con.execute(f"CREATE OR REPLACE TEMP TABLE wa_deriv AS {_DERIVED.format(m=min_downloads)}")
     variants = {}
     for name, substantive_only in (("all_relations", False), ("without_quantized", True)):
         variants[name] = _variant(ctx, blocs, substantive_only, min_downloads)
@@ -54,17 +51,16 @@ _DERIVED = """SELECT k.substantive, r.month, r.downloads, o.root, o.root_bloc, o
     WHERE coalesce(r.downloads, 0) > {m}"""
 
 
-def _base(substantive_only: bool, min_downloads: int, table: str | None = None) -> str:
-    source = table or f"({_DERIVED.format(m=min_downloads)})"
-    return f"FROM {source} d WHERE {'d.substantive' if substantive_only else 'TRUE'}"
+def _base(ctx: Context, substantive_only: bool, min_downloads: int) -> str:
+    # The three-way join once per document, not again in each figure (nor in regulation's series).
+    table = ctx.hub_table(f"wa_deriv_{int(min_downloads)}", _DERIVED.format(m=int(min_downloads)))
+    return f"FROM {table} d WHERE {'d.substantive' if substantive_only else 'TRUE'}"
 
 
-def monthly_by_root_bloc(
-    ctx: Context, *, substantive_only: bool = False, min_downloads: int = MIN_DOWNLOADS, _table: str | None = None
-) -> list[dict[str, Any]]:
+def monthly_by_root_bloc(ctx: Context, *, substantive_only: bool = False, min_downloads: int = MIN_DOWNLOADS) -> list[dict[str, Any]]:
     """Rows ``(month, bloc, w, wd)``: derivatives created per month by root bloc (merges split 1/k), download-weighted too."""
     ctx.hub()
-    base = _base(substantive_only, min_downloads, _table)
+    base = _base(ctx, substantive_only, min_downloads)
     return ctx.hub_rows(
         f"""SELECT month, root_bloc AS bloc, sum(weight) AS w, sum(weight * downloads) AS wd
             {base} AND month IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2"""
@@ -72,8 +68,8 @@ def monthly_by_root_bloc(
 
 
 def _variant(ctx: Context, blocs: list[str], substantive_only: bool, min_downloads: int) -> dict[str, Any]:
-    base = _base(substantive_only, min_downloads, "wa_deriv")
-    monthly = monthly_by_root_bloc(ctx, substantive_only=substantive_only, min_downloads=min_downloads, _table="wa_deriv")
+    base = _base(ctx, substantive_only, min_downloads)
+    monthly = monthly_by_root_bloc(ctx, substantive_only=substantive_only, min_downloads=min_downloads)
     months: dict[str, dict[str, tuple[float, float]]] = {}
     for row in monthly:
         months.setdefault(row["month"], {})[row["bloc"]] = (row["w"], row["wd"] or 0.0)

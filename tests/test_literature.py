@@ -9,6 +9,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from click.testing import CliRunner
 
 from weightatlas.cli import main
@@ -140,6 +142,15 @@ def test_compute_growth_and_quantized_leaves_from_a_store():
     assert r.value == pytest.approx(10**0.5, rel=0.01) and r.n == 4
     assert rc.quantized_leaves(con).value == 100.0
 
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from("abcdef"), st.sampled_from("abcdef"), st.sampled_from(["quantized", "finetune", "merge"])), max_size=25))
+def test_quantized_leaves_in_sql_matches_the_python_definition(edges):
+    value, n = rc.leaf_share(edges, "quantized")
+    got = rc.quantized_leaves(store([], [], edges))
+    assert got.n == n
+    assert got.value == (None if value is None else pytest.approx(value))
 
 # --- status rule and rows ----------------------------------------------------------------
 

@@ -87,8 +87,8 @@ class Context:
             con = self.hub_con
             self.repos()
             stats = lineage.resolve_roots(con)
-            lineage.root_origin_table(con)
             lineage.child_relations(con)
+            lineage.flows_table(con)
             snaps = self.hub_rows(
                 "SELECT snapshot_id, started_at::DATE::VARCHAR AS date, mode, status, source FROM crawl_snapshots ORDER BY snapshot_id"
             )

@@ -1,8 +1,9 @@
 """Adoption: ``indicators.adoption`` = headline, history blocks and the Hub-tree sample.
 
-Since issue 10 the result is ``{"headline", "download_history", "finetune_history",
-"baseline_2022", "event_studies", "hub_sample"}``: the three history blocks come from
-:mod:`download_history`, :mod:`finetune_history` and :mod:`baseline_2022` (each "unavailable"
+Since issue 10 the result is ``{"headline", "download_history", "download_history_daily",
+"finetune_history", "baseline_2022", "event_studies", "hub_sample"}``: the history blocks come
+from :mod:`download_history`, :mod:`daily_series`, :mod:`finetune_history` and
+:mod:`baseline_2022` (each "unavailable"
 when the snapshot predates its tables); ``hub_sample`` holds every figure below, unchanged,
 computed on the Hub tables (family trees or a crawl). Every block carries the Hub-only caveat.
 
@@ -34,7 +35,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from weightatlas.attribution import UNKNOWN
-from weightatlas.indicators import baseline_2022, derivatives, download_history, finetune_history
+from weightatlas.indicators import baseline_2022, daily_series, derivatives, download_history, finetune_history
 
 if TYPE_CHECKING:
     from weightatlas.indicators import Context
@@ -69,6 +70,10 @@ def compute(ctx: Context) -> dict[str, Any]:
         "headline": HEADLINE,
         "download_history": _if_tables(con, ("history_repos", "download_history"), download_history.SOURCE)
         or download_history.compute_from(con, blocs=blocs, org_blocs=org_blocs),
+        # The same history summed day by day in a month-at-a-time scan (raw totals, no screening):
+        # what a year of daily counts for a million repos needs (benchmarks/bench_scale.py).
+        "download_history_daily": _if_tables(con, ("history_repos", "download_history"), download_history.SOURCE)
+        or daily_series.compute(con),
         "finetune_history": _if_tables(con, ("finetune_history",), finetune_history.SOURCE)
         or finetune_history.compute_from(con, blocs=blocs, org_blocs=org_blocs),
         "baseline_2022": _if_tables(con, ("hub_listing_2022",), baseline_2022.SOURCE)
@@ -161,9 +166,11 @@ def _root_population(ctx: Context, blocs: list[str]) -> dict[str, Any]:
     rows = ctx.hub_rows(
         """
         WITH attributed AS (
-            SELECT r.id, r.is_repack, r.downloads, r.downloads_all_time, coalesce(o.root_bloc, r.bloc) AS bloc, coalesce(o.weight, 1.0) AS w
-            FROM wa_repos r LEFT JOIN wa_root_origin o ON o.child = r.id LEFT JOIN wa_kids kd ON kd.child = r.id
-            WHERE kd.child IS NULL OR o.child IS NOT NULL  -- a base, or a derivative whose walk ended
+            -- a base (no parent) for itself, and a derivative whose walk ended for its roots
+            SELECT r.id, r.is_repack, r.downloads, r.downloads_all_time, r.bloc, 1.0 AS w
+            FROM wa_repos r LEFT JOIN wa_kids kd ON kd.child = r.id WHERE kd.child IS NULL
+            UNION ALL
+            SELECT f.child, f.is_repack, f.downloads, f.downloads_all_time, f.root_bloc, f.weight FROM wa_flows f
         )
         SELECT bloc, is_repack, count(DISTINCT id) AS models, sum(w * downloads) AS d30, sum(w * downloads_all_time) AS dall,
                count(downloads) AS with_d30, count(downloads_all_time) AS with_dall
@@ -175,9 +182,8 @@ def _root_population(ctx: Context, blocs: list[str]) -> dict[str, Any]:
     return {
         "definition": "Every repo, attributed to the developer of its root base model (fractional over merges); bases count for themselves",
         "models": ctx.hub_rows(
-            """SELECT count(*) AS n FROM wa_repos r LEFT JOIN wa_kids kd ON kd.child = r.id
-               LEFT JOIN (SELECT DISTINCT child FROM wa_roots) rr ON rr.child = r.id
-               WHERE NOT r.is_repack AND (kd.child IS NULL OR rr.child IS NOT NULL)"""
+            """SELECT (SELECT count(*) FROM wa_repos r LEFT JOIN wa_kids kd ON kd.child = r.id WHERE kd.child IS NULL AND NOT r.is_repack)
+                    + (SELECT count(*) FROM wa_child_kind k WHERE k.listed AND k.resolved AND NOT k.is_repack) AS n"""
         )[0]["n"],
         "models_by_bloc": {r["bloc"]: r["models"] for r in sorted(main, key=lambda x: x["bloc"])},
         "share_30d": _shares(main, blocs, "d30"),

@@ -26,21 +26,12 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from weightatlas.indicators import Context
 
-# Every query below reads the same three-way join; it is made once (narrow, one row per
-# child and root) because at Hub scale each join of millions of string keys costs seconds.
-_FLOWS_SELECT = """
-    SELECT k.child, k.substantive, k.relation, r.by_redistributor, r.org_id, r.org_name, r.country, r.bloc,
-           r.created_at, r.month, r.downloads, o.root, o.root_org, o.root_country, o.root_bloc, o.weight
-    FROM wa_child_kind k
-    JOIN wa_repos r ON r.id = k.child
-    JOIN wa_root_origin o ON o.child = k.child
-"""
+# Every query reads the shared per-(derivative, root) table made with the lineage (lineage.flows_table).
 _FLOWS = "FROM wa_flows f"
 
 
 def compute(ctx: Context) -> dict[str, Any]:
     hub = ctx.hub()
-    ctx.hub_table("wa_flows", _FLOWS_SELECT)
     matrix = ctx.hub_rows(
         f"""SELECT CASE WHEN f.substantive AND NOT f.by_redistributor THEN 'substantive' ELSE 'superficial' END AS kind,
                    coalesce(f.country, 'unknown') AS maker_country, f.bloc AS maker_bloc,
@@ -72,12 +63,17 @@ def compute(ctx: Context) -> dict[str, Any]:
                    sum(f.weight) FILTER (WHERE {cross}) AS cross_border, sum(f.weight) AS total
             {_FLOWS} WHERE {known} AND f.month IS NOT NULL GROUP BY 1 ORDER BY 1"""
     )
+    # The 25 rows first, then their names (wa_flows carries no organisation names).
     notable = ctx.hub_rows(
-        f"""SELECT f.child AS repo, f.org_name AS maker, f.country AS maker_country, f.root, f.root_org, f.root_country,
-                   f.relation, f.created_at::DATE::VARCHAR AS created, f.downloads,
-                   'https://huggingface.co/' || f.child AS url
-            {_FLOWS} WHERE {known} AND {cross}
-            ORDER BY f.downloads DESC NULLS LAST, f.child LIMIT 25"""
+        f"""SELECT t.repo, r.org_name AS maker, t.maker_country, t.root, n.org_name AS root_org, t.root_country,
+                   t.relation, t.created, t.downloads, t.url
+            FROM (SELECT f.child AS repo, f.country AS maker_country, f.root, f.root_country,
+                         f.relation, f.created_at::DATE::VARCHAR AS created, f.downloads,
+                         'https://huggingface.co/' || f.child AS url
+                  {_FLOWS} WHERE {known} AND {cross}
+                  ORDER BY f.downloads DESC NULLS LAST, f.child, f.root LIMIT 25) t
+            JOIN wa_repos r ON r.id = t.repo LEFT JOIN wa_ns n ON n.ns = lower(split_part(t.root, '/', 1))
+            ORDER BY t.downloads DESC NULLS LAST, t.repo, t.root"""
     )
     population = ctx.hub_rows(
         # count(DISTINCT child) FILTER (WHERE p) is the number of children with some row where p:

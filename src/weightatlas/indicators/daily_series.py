@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from weightatlas.indicators.download_history import BLOCS, LLM_MODALITIES
+from weightatlas.indicators.download_history import BLOCS, HUB_ONLY, LLM_MODALITIES, SOURCE
 
 
 def _months(first: date, last: date) -> list[tuple[date, date]]:
@@ -35,6 +35,27 @@ def _months(first: date, last: date) -> list[tuple[date, date]]:
         out.append((d, min(nxt - timedelta(days=1), last)))
         d = nxt
     return out
+
+
+def compute(con: Any) -> dict[str, Any]:
+    """``indicators.adoption.download_history_daily``: :func:`compute_from` with its source, population, method and caveats."""
+    repos = con.execute("SELECT count(*) FILTER (WHERE role <> 'excluded'), count(*) FROM history_repos").fetchall()[0]
+    out = compute_from(con)
+    if not out["available"]:
+        return out | {"source": SOURCE, "caveats": [HUB_ONLY]}
+    return {
+        "available": True,
+        "source": SOURCE,
+        "population": {"repos": int(repos[0]), "excluded": int(repos[1] - repos[0]), "period": out["period"]},
+        "method": (
+            "Raw daily downloads by bloc: each repo's increase in its cumulative Hub download count from one day to the next. "
+            "A repo's first non-zero day starts its counter, a missing day carries the last count, a fall counts as zero. "
+            "Developers' repos by their own bloc (all modalities, and LLMs only); repacks by their root's bloc, apart. "
+            "No burst or stall screening: the screened monthly shares are download_history's."
+        ),
+        "caveats": [HUB_ONLY, "Unscreened: one repo's burst moves a day's total; read the screened monthly shares in download_history for claims."],
+        **{k: out[k] for k in ("all_modalities", "llm_only", "repack_channel")},
+    }
 
 
 def compute_from(con: Any, *, on_month: Callable[[str], None] | None = None) -> dict[str, Any]:

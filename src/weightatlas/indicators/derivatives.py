@@ -30,11 +30,10 @@ def compute(ctx: Context, *, min_downloads: int = MIN_DOWNLOADS) -> dict[str, An
         variants[name] = _variant(ctx, blocs, substantive_only, min_downloads)
     counts = ctx.hub_rows(
         f"""SELECT count(*) AS derivatives,
-                   count(*) FILTER (WHERE r.month IS NULL) AS no_usable_month,
-                   count(*) FILTER (WHERE coalesce(r.downloads, 0) <= {min_downloads}) AS below_threshold,
-                   count(*) FILTER (WHERE c.child IS NULL) AS unresolved
-            FROM wa_child_kind k JOIN wa_repos r ON r.id = k.child
-            LEFT JOIN (SELECT DISTINCT child FROM wa_roots) c ON c.child = k.child"""
+                   count(*) FILTER (WHERE k.month IS NULL) AS no_usable_month,
+                   count(*) FILTER (WHERE coalesce(k.downloads, 0) <= {min_downloads}) AS below_threshold,
+                   count(*) FILTER (WHERE NOT k.resolved) AS unresolved
+            FROM wa_child_kind k WHERE k.listed"""
     )[0]
     return {
         "min_downloads": min_downloads,
@@ -45,22 +44,17 @@ def compute(ctx: Context, *, min_downloads: int = MIN_DOWNLOADS) -> dict[str, An
     }
 
 
-# One row per (derivative, root) above the download threshold, with what every figure needs.
-_DERIVED = """SELECT k.substantive, r.month, r.downloads, o.root, o.root_bloc, o.root_org, o.weight
-    FROM wa_child_kind k JOIN wa_repos r ON r.id = k.child JOIN wa_root_origin o ON o.child = k.child
-    WHERE coalesce(r.downloads, 0) > {m}"""
-
-
-def _base(ctx: Context, substantive_only: bool, min_downloads: int) -> str:
-    # The three-way join once per document, not again in each figure (nor in regulation's series).
-    table = ctx.hub_table(f"wa_deriv_{int(min_downloads)}", _DERIVED.format(m=int(min_downloads)))
-    return f"FROM {table} d WHERE {'d.substantive' if substantive_only else 'TRUE'}"
+def _base(substantive_only: bool, min_downloads: int) -> str:
+    # wa_flows: one row per (derivative, root), made once with the lineage and shared with
+    # collaboration, adoption, regional and regulation.
+    kind = "d.substantive" if substantive_only else "TRUE"
+    return f"FROM wa_flows d WHERE {kind} AND coalesce(d.downloads, 0) > {int(min_downloads)}"
 
 
 def monthly_by_root_bloc(ctx: Context, *, substantive_only: bool = False, min_downloads: int = MIN_DOWNLOADS) -> list[dict[str, Any]]:
     """Rows ``(month, bloc, w, wd)``: derivatives created per month by root bloc (merges split 1/k), download-weighted too."""
     ctx.hub()
-    base = _base(ctx, substantive_only, min_downloads)
+    base = _base(substantive_only, min_downloads)
     return ctx.hub_rows(
         f"""SELECT month, root_bloc AS bloc, sum(weight) AS w, sum(weight * downloads) AS wd
             {base} AND month IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2"""
@@ -68,7 +62,7 @@ def monthly_by_root_bloc(ctx: Context, *, substantive_only: bool = False, min_do
 
 
 def _variant(ctx: Context, blocs: list[str], substantive_only: bool, min_downloads: int) -> dict[str, Any]:
-    base = _base(ctx, substantive_only, min_downloads)
+    base = _base(substantive_only, min_downloads)
     monthly = monthly_by_root_bloc(ctx, substantive_only=substantive_only, min_downloads=min_downloads)
     months: dict[str, dict[str, tuple[float, float]]] = {}
     for row in monthly:
@@ -101,7 +95,12 @@ def _variant(ctx: Context, blocs: list[str], substantive_only: bool, min_downloa
         }
         for b in blocs
     }
-    top = ctx.hub_rows(f"SELECT root, root_bloc AS bloc, root_org AS org, sum(weight) AS w {base} GROUP BY 1, 2, 3 ORDER BY w DESC, root LIMIT 200")
+    # The root's developer is looked up for the 200 rows kept (wa_flows carries no organisation names).
+    top = ctx.hub_rows(
+        f"""SELECT t.root, t.bloc, n.org_name AS org, t.w
+            FROM (SELECT root, root_bloc AS bloc, sum(weight) AS w {base} GROUP BY 1, 2 ORDER BY w DESC, root LIMIT 200) t
+            LEFT JOIN wa_ns n ON n.ns = lower(split_part(t.root, '/', 1)) ORDER BY t.w DESC, t.root"""
+    )
     return {
         "derivatives": round(total, 3),
         "overall": overall,

@@ -213,6 +213,15 @@ def resolve_roots(con: duckdb.DuckDBPyConnection, *, max_depth: int = MAX_DEPTH)
         GROUP BY child, node
         """
     )
+    # Children with no root at all (every walk ended in a cycle or was cut): few, so found
+    # among the lost walks rather than by probing every derivative against wa_roots.
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE wa_unresolved AS
+        SELECT DISTINCT l.child FROM wa_done l LEFT JOIN wa_roots r ON r.child = l.child
+        WHERE l.ending IN ('cycle', 'capped') AND r.child IS NULL
+        """
+    )
     row = con.execute(
         """
         SELECT (SELECT count(*) FROM wa_kids),
@@ -234,24 +243,17 @@ def resolve_roots(con: duckdb.DuckDBPyConnection, *, max_depth: int = MAX_DEPTH)
     return LineageStats(*row)
 
 
-def root_origin_table(con: duckdb.DuckDBPyConnection) -> None:
-    """Temp table ``wa_root_origin(child, root, weight, root_country, root_bloc, root_org)``."""
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE wa_root_origin AS
-        SELECT r.child, r.root, r.weight,
-               n.country AS root_country, coalesce(n.bloc, '{UNKNOWN}') AS root_bloc, n.org_name AS root_org
-        FROM wa_roots r LEFT JOIN wa_ns n ON n.ns = lower(split_part(r.root, '/', 1))
-        """
-    )
-
-
 def child_relations(con: duckdb.DuckDBPyConnection) -> None:
-    """Temp table ``wa_child_kind(child, relation, substantive)``: what kind of derivative each child is.
+    """Temp table ``wa_child_kind``: every derivative with what kind it is and its repo's columns.
 
     Substantive: fine-tunes, adapters, merges (continued pre-training is labelled a
     fine-tune on the Hub). Superficial: quantisations and format repacks, and anything a
     redistributor uploads (a re-upload is distribution, not development).
+
+    The repo's attribution and counts are copied in (``listed`` is false for a child missing
+    from ``hub_models``) and ``resolved`` says whether its walk reached a root: at Hub scale
+    every join of millions of string keys costs seconds, so the per-derivative figures read
+    this one table instead of joining ``wa_repos`` and ``wa_roots`` again.
     """
     con.execute(
         """
@@ -261,8 +263,32 @@ def child_relations(con: duckdb.DuckDBPyConnection) -> None:
                    CASE WHEN c.any_quantized OR coalesce(r.is_repack, false) THEN 'quantized'
                         WHEN c.any_merge THEN 'merge'
                         WHEN c.any_adapter THEN 'adapter'
-                        ELSE 'finetune' END AS relation
-            FROM wa_kids c LEFT JOIN wa_repos r ON r.id = c.child
+                        ELSE 'finetune' END AS relation,
+                   r.id IS NOT NULL AS listed, u.child IS NULL AS resolved,
+                   r.org_id, r.country, r.bloc, r.by_redistributor, r.is_repack,
+                   r.downloads, r.downloads_all_time, r.created_at, r.month, r.languages
+            FROM wa_kids c LEFT JOIN wa_repos r ON r.id = c.child LEFT JOIN wa_unresolved u ON u.child = c.child
         )
+        """
+    )
+
+
+def flows_table(con: duckdb.DuckDBPyConnection) -> None:
+    """Temp table ``wa_flows``: one row per listed derivative and root, with the root's developer.
+
+    ``wa_child_kind``'s columns plus ``root``, ``weight`` (the root's share of the child; they
+    sum to 1 per resolved child), ``root_country`` and ``root_bloc``. Derivative shares,
+    collaboration flows, root-attributed downloads and the language proxy all read it.
+    Organisation names are left out on purpose (long strings copied into millions of rows
+    cost seconds at Hub scale): a figure that shows one looks it up in ``wa_ns`` (root) or
+    ``wa_repos`` (maker) for its few output rows, after aggregating.
+    """
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE wa_flows AS
+        SELECT k.* EXCLUDE (listed), r.root, r.weight, n.country AS root_country, coalesce(n.bloc, '{UNKNOWN}') AS root_bloc
+        FROM wa_child_kind k JOIN wa_roots r ON r.child = k.child
+        LEFT JOIN wa_ns n ON n.ns = lower(split_part(r.root, '/', 1))
+        WHERE k.listed
         """
     )

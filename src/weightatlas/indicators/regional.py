@@ -115,13 +115,12 @@ def language_proxy(ctx: Context) -> dict[str, Any]:
         rows = ctx.hub_rows(
             """
             WITH tagged AS (
-                SELECT k.child, unnest(r.languages) AS language FROM wa_child_kind k JOIN wa_repos r ON r.id = k.child
-                WHERE k.substantive AND array_length(r.languages) > 0
-            ),
-            langs AS (SELECT child, count(*) OVER (PARTITION BY child) AS n_lang, language FROM tagged)
-            SELECT l.language, coalesce(g.region, 'unmapped') AS region, o.root_bloc AS bloc,
-                   sum(o.weight / l.n_lang) AS w, count(DISTINCT l.child) AS derivatives
-            FROM langs l JOIN wa_root_origin o ON o.child = l.child LEFT JOIN wa_lang_regions g ON g.language = l.language
+                SELECT f.child, f.root_bloc, f.weight / array_length(f.languages) AS w, unnest(f.languages) AS language
+                FROM wa_flows f WHERE f.substantive AND array_length(f.languages) > 0
+            )
+            SELECT l.language, coalesce(g.region, 'unmapped') AS region, l.root_bloc AS bloc,
+                   sum(l.w) AS w, count(DISTINCT l.child) AS derivatives
+            FROM tagged l LEFT JOIN wa_lang_regions g ON g.language = l.language
             GROUP BY ALL
             """
         )
@@ -137,7 +136,7 @@ def language_proxy(ctx: Context) -> dict[str, Any]:
     return {
         "population": {
             "substantive_derivatives_with_languages": ctx.hub_rows(
-                "SELECT count(*) AS n FROM wa_child_kind k JOIN wa_repos r ON r.id = k.child WHERE k.substantive AND array_length(r.languages) > 0"
+                "SELECT count(*) AS n FROM wa_child_kind k WHERE k.listed AND k.substantive AND array_length(k.languages) > 0"
             )[0]["n"],
             "languages": len(by_language),
         },

@@ -48,7 +48,6 @@ class Context:
     hub_con: HubConnection | None = None
     _hub: HubData | None = field(default=None, repr=False)
     _repos_ready: bool = field(default=False, repr=False)
-    _hub_tables: set[str] = field(default_factory=set, repr=False)
 
     def __post_init__(self) -> None:
         if self.hub_con is None:
@@ -62,17 +61,6 @@ class Context:
         """A query over the Hub tables (``hub_*``, ``wa_*``) on the chosen engine, every row as a dict."""
         assert self.hub_con is not None
         return hub_rows(self.hub_con, sql, params)
-
-    def hub_table(self, name: str, select_sql: str) -> str:
-        """Temp table ``name`` AS ``select_sql`` on the Hub engine, made once per document; returns ``name``.
-
-        For joins several figures (and several indicators) read: at Hub scale each costs seconds.
-        """
-        if name not in self._hub_tables:
-            assert self.hub_con is not None
-            self.hub_con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {select_sql}")
-            self._hub_tables.add(name)
-        return name
 
     def repos(self) -> None:
         """Attribute every repo to its developer once (``wa_ns``, ``wa_repos``), without lineage."""

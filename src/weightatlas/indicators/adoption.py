@@ -66,14 +66,13 @@ def compute(ctx: Context) -> dict[str, Any]:
     con = ctx.store.con
     org_blocs = {r["id"]: ctx.blocs.bloc(r["country"]) for r in ctx.store.rows("SELECT id, country FROM organizations")}
     blocs = tuple(ctx.blocs.blocs)
+    no_history = _if_tables(con, ("history_repos", "download_history"), download_history.SOURCE)
     return {
         "headline": HEADLINE,
-        "download_history": _if_tables(con, ("history_repos", "download_history"), download_history.SOURCE)
-        or download_history.compute_from(con, blocs=blocs, org_blocs=org_blocs),
+        "download_history": no_history or download_history.compute_from(con, blocs=blocs, org_blocs=org_blocs),
         # The same history summed day by day in a month-at-a-time scan (raw totals, no screening):
         # what a year of daily counts for a million repos needs (benchmarks/bench_scale.py).
-        "download_history_daily": _if_tables(con, ("history_repos", "download_history"), download_history.SOURCE)
-        or daily_series.compute(con),
+        "download_history_daily": no_history or daily_series.compute(con),
         "finetune_history": _if_tables(con, ("finetune_history",), finetune_history.SOURCE)
         or finetune_history.compute_from(con, blocs=blocs, org_blocs=org_blocs),
         "baseline_2022": _if_tables(con, ("hub_listing_2022",), baseline_2022.SOURCE)

@@ -36,13 +36,27 @@ def _connect(models: list[str], edges: list[tuple[str, str, str]], tracked: list
         con.executemany("INSERT INTO hub_edges VALUES (?, ?, ?)", [list(e) for e in edges])
     if tracked:
         con.executemany("INSERT INTO tracked_models VALUES (?)", [[t] for t in tracked])
+    # resolve_roots reads the repos' join keys from wa_repos (lineage.build_repos makes it from the full schema).
+    con.execute(f"CREATE TEMP TABLE wa_repos AS SELECT {lineage.key_sql('id')} AS key, id FROM hub_models")
     return con
 
 
-def _roots(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, float]]:
+def _roots(con: duckdb.DuckDBPyConnection, salt: int = 0) -> dict[str, dict[str, float]]:
+    """wa_roots with the keys turned back into names (the names of every child and parent in the edges)."""
+    out: dict[str, dict[str, float]] = defaultdict(dict)
+    names = f"SELECT DISTINCT {lineage.key_sql('child', salt)} AS key, child AS name FROM hub_edges UNION SELECT DISTINCT {lineage.key_sql('parent', salt)}, parent FROM hub_edges"
+    assert con.execute(f"SELECT count(*) FROM ({names}) GROUP BY key HAVING count(*) > 1").fetchall() == []
+    sql = f"SELECT c.name, p.name, r.weight FROM wa_roots r JOIN ({names}) c ON c.key = r.child_key JOIN ({names}) p ON p.key = r.root_key"
+    for child, root, weight in con.execute(sql).fetchall():
+        assert root not in out[child], f"duplicate root {root} for {child}"
+        out[child][root] = weight
+    return dict(out)
+
+
+def _old_roots(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, float]]:
+    """The old SQL's wa_roots, keyed by names."""
     out: dict[str, dict[str, float]] = defaultdict(dict)
     for child, root, weight in con.execute("SELECT child, root, weight FROM wa_roots").fetchall():
-        assert root not in out[child], f"duplicate root {root} for {child}"
         out[child][root] = weight
     return dict(out)
 
@@ -181,9 +195,9 @@ def check(models: list[str], edges: list[tuple[str, str, str]], tracked: list[st
     assert_same_roots(got, want)
     old_con = _connect(models, edges, tracked)
     assert old_resolve_roots(old_con, max_depth=max_depth) == stats
-    assert_same_roots(got, _roots(old_con))
+    assert_same_roots(got, _old_roots(old_con))
     # Every wa_edges column the indicators read is still there, once per distinct edge.
-    assert con.execute("SELECT count(*) FROM (SELECT DISTINCT child, parent, relation, k FROM wa_edges)").fetchone()[0] == stats.edges
+    assert con.execute("SELECT count(*) FROM (SELECT DISTINCT child_key, parent_key, relation, k FROM wa_edges)").fetchone()[0] == stats.edges
     return stats
 
 
@@ -258,3 +272,34 @@ graphs = st.tuples(
 def test_matches_reference_walk_on_random_graphs(graph: tuple) -> None:
     edges, tracked, models, max_depth = graph
     check(sorted(set(models)), edges, [t.lower() if i % 2 else t for i, t in enumerate(tracked)], max_depth)
+
+
+def test_a_key_collision_is_detected_and_another_salt_gives_the_same_roots(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Joins run on hashed names: a key shared by two names must never merge two repos."""
+    models = [f"org/m{i}" for i in range(12)]
+    edges = [(f"org/m{i}", f"org/m{i // 3}", "finetune") for i in range(3, 12)] + [("org/m11", "gone/base", "merge")]
+    want = _roots(_run(models, edges))
+    real_key = lineage.key_sql
+    # Salt 0 keeps only 2 bits of the hash, so distinct names collide; salt 1 is the real key.
+    monkeypatch.setattr(lineage, "key_sql", lambda column, salt=0: f"({real_key(column)} % 4)" if salt == 0 else real_key(column, salt))
+    con = _connect(models, edges, [])
+    with pytest.raises(lineage.KeyCollision, match="share a join key"):
+        lineage.resolve_roots(con)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE wa_repos AS SELECT {lineage.key_sql('id', 1)} AS key, id FROM hub_models")
+    lineage.resolve_roots(con, salt=1)
+    assert_same_roots(_roots(con, salt=1), want)
+
+
+def test_a_parent_missing_from_the_repos_is_checked_against_the_other_parents(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Two dangling parents (in no repo row) whose keys collide: caught among the parents themselves.
+    real_key = lineage.key_sql
+    monkeypatch.setattr(lineage, "key_sql", lambda column, salt=0: f"({real_key(column)} * 0)" if column == "parent" else real_key(column))
+    con = _connect(["x/a", "x/b"], [("x/a", "gone/one", "finetune"), ("x/b", "gone/two", "finetune")], [])
+    with pytest.raises(lineage.KeyCollision, match="gone/one"):
+        lineage.resolve_roots(con)
+
+
+def _run(models: list[str], edges: list[tuple[str, str, str]]) -> duckdb.DuckDBPyConnection:
+    con = _connect(models, edges, [])
+    lineage.resolve_roots(con)
+    return con

@@ -63,6 +63,10 @@ def session(master: str | None = None) -> SparkSession:
         # 200 shuffle partitions (the default) cost more than the work on a laptop-sized input.
         .config("spark.sql.shuffle.partitions", os.environ.get("WEIGHTATLAS_SPARK_PARTITIONS", "8"))
         .config("spark.ui.enabled", "false")
+        # Spark 4's constraint propagation fails on the lineage's UNION ALL of a left-anti-joined
+        # branch and a checkpointed table ("key not found: child_key#..." in UnionBase.rewriteConstraints);
+        # it only infers extra filters, so turning it off changes no result.
+        .config("spark.sql.constraintPropagation.enabled", "false")
         # Spark's own stage bars would interleave with weightatlas's progress on stderr.
         .config("spark.ui.showConsoleProgress", "false")
     )
@@ -123,9 +127,19 @@ def _double_literals(node: exp.Expression) -> exp.Expression:
     return node
 
 
+def _wide_hash(node: exp.Expression) -> exp.Expression:
+    from sqlglot import exp
+
+    # The lineage joins on hashed repo names (lineage.key_sql): DuckDB's hash is 64-bit, Spark's
+    # `hash` only 32-bit (a million names would collide), so Spark runs its 64-bit xxhash64.
+    if isinstance(node, exp.Anonymous) and str(node.this).lower() == "hash":
+        return exp.Anonymous(this="xxhash64", expressions=node.expressions)
+    return node
+
+
 def to_spark(tree: exp.Expression) -> str:
     """Spark SQL for one (bound) DuckDB-dialect expression."""
-    return tree.transform(_double_literals).sql(dialect="spark")
+    return tree.transform(_double_literals).transform(_wide_hash).sql(dialect="spark")
 
 
 class SparkConnection:

@@ -74,7 +74,7 @@ class Context:
         if self._hub is None:
             con = self.hub_con
             self.repos()
-            stats = lineage.resolve_roots(con)
+            stats = self._resolve_roots()
             lineage.child_relations(con)
             lineage.flows_table(con)
             snaps = self.hub_rows(
@@ -85,6 +85,18 @@ class Context:
             source = f"crawl database {self.store.db.name}" if self.store.db else "embedded snapshot (April 2025 Hub family-tree crawls)"
             self._hub = HubData(source=source, snapshots=snaps, repos=repos, lineage=stats.as_dict())
         return self._hub
+
+    def _resolve_roots(self) -> lineage.LineageStats:
+        # Joins run on hashed repo names; after a (vanishingly rare) collision, everything keyed is built again with another salt.
+        collision = lineage.KeyCollision("no attempt made")
+        for salt in range(lineage.KEY_SALTS):
+            try:
+                if salt:
+                    lineage.build_repos(self.hub_con, salt=salt)
+                return lineage.resolve_roots(self.hub_con, salt=salt)
+            except lineage.KeyCollision as error:
+                collision = error
+        raise collision
 
 
 REGISTRY: dict[str, Callable[[Context], dict[str, Any]]] = {

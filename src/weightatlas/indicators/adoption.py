@@ -166,12 +166,12 @@ def _root_population(ctx: Context, blocs: list[str]) -> dict[str, Any]:
         """
         WITH attributed AS (
             -- a base (no parent) for itself, and a derivative whose walk ended for its roots
-            SELECT r.id, r.is_repack, r.downloads, r.downloads_all_time, r.bloc, 1.0 AS w
-            FROM wa_repos r LEFT JOIN wa_kids kd ON kd.child = r.id WHERE kd.child IS NULL
+            SELECT r.key, r.is_repack, r.downloads, r.downloads_all_time, r.bloc, 1.0 AS w
+            FROM wa_repos r LEFT JOIN wa_kids kd ON kd.child_key = r.key WHERE kd.child_key IS NULL
             UNION ALL
-            SELECT f.child, f.is_repack, f.downloads, f.downloads_all_time, f.root_bloc, f.weight FROM wa_flows f
+            SELECT f.child_key, f.is_repack, f.downloads, f.downloads_all_time, f.root_bloc, f.weight FROM wa_flows f
         )
-        SELECT bloc, is_repack, count(DISTINCT id) AS models, sum(w * downloads) AS d30, sum(w * downloads_all_time) AS dall,
+        SELECT bloc, is_repack, count(DISTINCT key) AS models, sum(w * downloads) AS d30, sum(w * downloads_all_time) AS dall,
                count(downloads) AS with_d30, count(downloads_all_time) AS with_dall
         FROM attributed GROUP BY bloc, is_repack
         """
@@ -181,7 +181,7 @@ def _root_population(ctx: Context, blocs: list[str]) -> dict[str, Any]:
     return {
         "definition": "Every repo, attributed to the developer of its root base model (fractional over merges); bases count for themselves",
         "models": ctx.hub_rows(
-            """SELECT (SELECT count(*) FROM wa_repos r LEFT JOIN wa_kids kd ON kd.child = r.id WHERE kd.child IS NULL AND NOT r.is_repack)
+            """SELECT (SELECT count(*) FROM wa_repos r LEFT JOIN wa_kids kd ON kd.child_key = r.key WHERE kd.child_key IS NULL AND NOT r.is_repack)
                     + (SELECT count(*) FROM wa_child_kind k WHERE k.listed AND k.resolved AND NOT k.is_repack) AS n"""
         )[0]["n"],
         "models_by_bloc": {r["bloc"]: r["models"] for r in sorted(main, key=lambda x: x["bloc"])},

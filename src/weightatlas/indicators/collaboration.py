@@ -36,7 +36,7 @@ def compute(ctx: Context) -> dict[str, Any]:
         f"""SELECT CASE WHEN f.substantive AND NOT f.by_redistributor THEN 'substantive' ELSE 'superficial' END AS kind,
                    coalesce(f.country, 'unknown') AS maker_country, f.bloc AS maker_bloc,
                    coalesce(f.root_country, 'unknown') AS root_country, f.root_bloc,
-                   round(sum(f.weight), 3) AS derivatives, count(DISTINCT f.child) AS repos
+                   round(sum(f.weight), 3) AS derivatives, count(DISTINCT f.child_key) AS repos
             {_FLOWS} GROUP BY ALL ORDER BY kind, derivatives DESC, maker_country, root_country"""
     )
     flows = {kind: [m for m in matrix if m["kind"] == kind] for kind in ("substantive", "superficial")}
@@ -46,7 +46,7 @@ def compute(ctx: Context) -> dict[str, Any]:
     known = "f.org_id IS NOT NULL"
     cross = "f.substantive AND NOT f.by_redistributor AND f.country IS NOT NULL AND f.root_country IS NOT NULL AND f.country <> f.root_country"
     overall = ctx.hub_rows(
-        f"""SELECT sum(f.weight) FILTER (WHERE {cross}) AS cross_border, sum(f.weight) AS total, count(DISTINCT f.child) AS repos
+        f"""SELECT sum(f.weight) FILTER (WHERE {cross}) AS cross_border, sum(f.weight) AS total, count(DISTINCT f.child_key) AS repos
             {_FLOWS} WHERE {known}"""
     )[0]
     pairs = ctx.hub_rows(
@@ -63,30 +63,34 @@ def compute(ctx: Context) -> dict[str, Any]:
                    sum(f.weight) FILTER (WHERE {cross}) AS cross_border, sum(f.weight) AS total
             {_FLOWS} WHERE {known} AND f.month IS NOT NULL GROUP BY 1 ORDER BY 1"""
     )
-    # The 25 rows first, then their names (wa_flows carries no organisation names).
+    # The top 25 by downloads (ties kept by rank) first, then their names (wa_flows has keys, no names);
+    # the final order breaks ties by repo and root name.
     notable = ctx.hub_rows(
-        f"""SELECT t.repo, r.org_name AS maker, t.maker_country, t.root, n.org_name AS root_org, t.root_country,
-                   t.relation, t.created, t.downloads, t.url
-            FROM (SELECT f.child AS repo, f.country AS maker_country, f.root, f.root_country,
-                         f.relation, f.created_at::DATE::VARCHAR AS created, f.downloads,
-                         'https://huggingface.co/' || f.child AS url
-                  {_FLOWS} WHERE {known} AND {cross}
-                  ORDER BY f.downloads DESC NULLS LAST, f.child, f.root LIMIT 25) t
-            JOIN wa_repos r ON r.id = t.repo LEFT JOIN wa_ns n ON n.ns = lower(split_part(t.root, '/', 1))
-            ORDER BY t.downloads DESC NULLS LAST, t.repo, t.root"""
+        f"""SELECT t.repo, t.maker, t.maker_country, t.root, n.org_name AS root_org, t.root_country,
+                   t.relation, t.created, t.downloads, 'https://huggingface.co/' || t.repo AS url
+            FROM (SELECT r.id AS repo, r.org_name AS maker, x.maker_country, p.parent AS root, x.root_country,
+                         x.relation, x.created, x.downloads
+                  FROM (SELECT f.child_key, f.root_key, f.country AS maker_country, f.root_country, f.relation,
+                               f.created_at::DATE::VARCHAR AS created, f.downloads,
+                               rank() OVER (ORDER BY f.downloads DESC NULLS LAST) AS place
+                        {_FLOWS} WHERE {known} AND {cross}) x
+                  JOIN wa_repos r ON r.key = x.child_key JOIN wa_parents p ON p.parent_key = x.root_key
+                  WHERE x.place <= 25) t
+            LEFT JOIN wa_ns n ON n.ns = lower(split_part(t.root, '/', 1))
+            ORDER BY t.downloads DESC NULLS LAST, t.repo, t.root LIMIT 25"""
     )
     population = ctx.hub_rows(
-        # count(DISTINCT child) FILTER (WHERE p) is the number of children with some row where p:
+        # count(DISTINCT child_key) FILTER (WHERE p) is the number of children with some row where p:
         # one pass grouping by child instead of five distinct counts
         f"""SELECT count(*) AS derivatives,
                    count(*) FILTER (WHERE known) AS by_known_organizations,
                    count(*) FILTER (WHERE redistributed) AS by_redistributors,
                    count(*) FILTER (WHERE unknown_maker) AS by_unknown_makers,
                    count(*) FILTER (WHERE unknown_root) AS unknown_root_country
-            FROM (SELECT f.child, bool_or(f.org_id IS NOT NULL) AS known, bool_or(f.by_redistributor) AS redistributed,
+            FROM (SELECT f.child_key, bool_or(f.org_id IS NOT NULL) AS known, bool_or(f.by_redistributor) AS redistributed,
                          bool_or(f.org_id IS NULL AND NOT f.by_redistributor) AS unknown_maker,
                          bool_or(f.root_country IS NULL) AS unknown_root
-                  {_FLOWS} GROUP BY f.child)"""
+                  {_FLOWS} GROUP BY f.child_key)"""
     )[0]
     return {
         "source": hub.source,

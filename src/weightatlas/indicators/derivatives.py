@@ -95,11 +95,14 @@ def _variant(ctx: Context, blocs: list[str], substantive_only: bool, min_downloa
         }
         for b in blocs
     }
-    # The root's developer is looked up for the 200 rows kept (wa_flows carries no organisation names).
+    # The root's name and developer are looked up for the top 200 only (ties kept by rank): wa_flows has keys, no names.
     top = ctx.hub_rows(
-        f"""SELECT t.root, t.bloc, n.org_name AS org, t.w
-            FROM (SELECT root, root_bloc AS bloc, sum(weight) AS w {base} GROUP BY 1, 2 ORDER BY w DESC, root LIMIT 200) t
-            LEFT JOIN wa_ns n ON n.ns = lower(split_part(t.root, '/', 1)) ORDER BY t.w DESC, t.root"""
+        f"""SELECT p.parent AS root, t.bloc, n.org_name AS org, t.w
+            FROM (SELECT root_key, bloc, w, rank() OVER (ORDER BY w DESC) AS place
+                  FROM (SELECT root_key, root_bloc AS bloc, sum(weight) AS w {base} GROUP BY 1, 2)) t
+            JOIN wa_parents p ON p.parent_key = t.root_key
+            LEFT JOIN wa_ns n ON n.ns = lower(split_part(p.parent, '/', 1))
+            WHERE t.place <= 200 ORDER BY t.w DESC, root LIMIT 200"""
     )
     return {
         "derivatives": round(total, 3),

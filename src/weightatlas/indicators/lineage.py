@@ -18,6 +18,16 @@ crawled database of millions of repos.
   parents passes 1/k to each (methods.md §4.4 default). Self-references are
   ignored; a walk that comes back to its start is a cycle; walks longer than
   ``MAX_DEPTH`` are cut (and counted) rather than followed forever.
+
+Repos are joined on 64-bit keys (:func:`key_sql`, a hash of the repo name), not on the
+names: at Hub scale every join of millions of strings costs a few tenths of a second, and
+the walk makes a dozen of them. Names come back only for the few rows a figure shows
+(``wa_parents.parent`` for roots, ``wa_repos.id`` for derivatives). A key that two names
+share would merge two repos, so :func:`resolve_roots` checks every place where a key meets
+a name (all repo ids, all parents) and raises :class:`KeyCollision`; the caller then
+builds the tables again with another salt. The one case left unchecked is a child absent
+from ``hub_models`` (a crawled card names its own repo, so only a repo deleted between
+snapshots) sharing a key with another name: at most (such children x names) / 2**64.
 """
 
 from __future__ import annotations
@@ -34,6 +44,16 @@ from weightatlas.hub.ingest import QUANT_NAME
 from weightatlas.hub.schema import HUB_FLOOR
 
 MAX_DEPTH = 20
+KEY_SALTS = 3  # attempts with a fresh salt after a key collision (each ~2**-64 per pair of names)
+
+
+class KeyCollision(Exception):
+    """Two different repo names got the same key under this salt."""
+
+
+def key_sql(column: str, salt: int = 0) -> str:
+    """SQL for a repo name's 64-bit join key (the Spark engine runs ``hash`` as ``xxhash64``)."""
+    return f"hash({column})" if salt == 0 else f"hash({column} || '#{int(salt)}')"
 # createdAt on the Hub's floor date (or before) is not a real date: compare with the next midnight.
 HUB_FLOOR_SQL = f"TIMESTAMP '{(HUB_FLOOR + timedelta(days=1)).date()}'"
 
@@ -81,12 +101,12 @@ REPACK_SQL = f"""(
 )"""
 
 
-def build_repos(con: duckdb.DuckDBPyConnection) -> None:
-    """Temp table ``wa_repos``: one row per repo with developer attribution and a repack flag."""
+def build_repos(con: duckdb.DuckDBPyConnection, *, salt: int = 0) -> None:
+    """Temp table ``wa_repos``: one row per repo with its join ``key``, developer attribution and a repack flag."""
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE wa_repos AS
-        SELECT m.id, m.author,
+        SELECT {key_sql('m.id', salt)} AS key, m.id, m.author,
                n.org_id, n.org_name, n.country, coalesce(n.bloc, '{UNKNOWN}') AS bloc,
                coalesce(n.is_redistributor, false) AS by_redistributor,
                {REPACK_SQL} AS is_repack,
@@ -119,107 +139,135 @@ class LineageStats:
         return dict(vars(self))
 
 
-def resolve_roots(con: duckdb.DuckDBPyConnection, *, max_depth: int = MAX_DEPTH) -> LineageStats:
-    """Temp table ``wa_roots(child, root, weight)``: weights of each derivative's roots sum to 1.
+def resolve_roots(con: duckdb.DuckDBPyConnection, *, max_depth: int = MAX_DEPTH, salt: int = 0) -> LineageStats:
+    """Temp table ``wa_roots(child_key, root_key, weight)``: weights of each derivative's roots sum to 1.
 
-    Children whose every walk ends in a cycle get no row (counted in ``cycles``).
+    Reads ``hub_edges``, ``tracked_models`` and ``wa_repos`` (:func:`build_repos` with the same ``salt``).
 
-    Set-based, in iterative joins (no recursive CTE, so every SQL engine runs it). Each
-    string-keyed pass over a million edges costs a few tenths of a second, so the work is
-    arranged to make as few as possible: one aggregation gives each child its parent count
-    and relation flags (``wa_kids``), one join gives every edge its parent's ending
-    (``wa_edges.ending``: curated base, top of its chain, or NULL for an intermediate
-    model), decided once rather than probed again at every step of the walk. Only the
+    Children whose every walk ends in a cycle get no row (counted in ``cycles``). Alongside:
+    ``wa_kids`` (one row per derivative: parent count ``k`` and relation flags),
+    ``wa_parents`` (one row per distinct parent with its name, how a walk ends there and
+    whether it is missing from the data) and ``wa_unresolved`` (children with no root).
+
+    Set-based, in iterative joins (no recursive CTE, so every SQL engine runs it), on
+    integer keys (see the module docstring). The work is arranged to make as few passes
+    as possible: one aggregation gives each child its parent count and relation flags, one
+    join gives every edge its parent's ending (curated base, top of its chain, or NULL for
+    an intermediate model), decided once rather than probed again at every step. Only the
     walks through an intermediate parent are then followed, level by level.
+
+    Raises :class:`KeyCollision` if two names share a key under ``salt``.
     """
+    child_key, parent_key = key_sql("child", salt), key_sql("parent", salt)
     con.execute(
-        """
+        f"""
         CREATE OR REPLACE TEMP TABLE wa_pairs AS
-        SELECT child, parent, min(relation) AS relation FROM hub_edges WHERE child <> parent GROUP BY child, parent
+        SELECT {child_key} AS child_key, {parent_key} AS parent_key, min(relation) AS relation
+        FROM hub_edges WHERE child <> parent GROUP BY 1, 2
         """
     )
     # The relation flags are here so that child_relations needs no second pass over the edges.
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE wa_kids AS
-        SELECT child, count(*) AS k,
+        SELECT child_key, count(*) AS k,
                bool_or(relation = 'quantized') AS any_quantized, bool_or(relation = 'merge') AS any_merge,
                bool_or(relation = 'adapter') AS any_adapter
-        FROM wa_pairs GROUP BY child
+        FROM wa_pairs GROUP BY child_key
         """
     )
+    # Repo ids are unique, so a key held by two repos is a collision.
+    shared = con.execute("SELECT any_value(key) FROM wa_repos GROUP BY key HAVING count(*) > 1 LIMIT 1").fetchall()
+    if shared:
+        names = [r[0] for r in con.execute("SELECT id FROM wa_repos WHERE key = ? ORDER BY id", [shared[0][0]]).fetchall()]
+        raise KeyCollision(f"repo names share a join key under salt {salt}: {names}")
     con.execute("CREATE OR REPLACE TEMP TABLE wa_stop AS SELECT DISTINCT lower(model_id) AS id FROM tracked_models")
-    # Per distinct parent (a quarter of the edges on the Hub): its ending, in the old walk's
-    # order (curated before top; a cycle depends on where the walk started, so it is checked
-    # during the walk), and whether it is missing from the data.
+    # Per distinct parent (a third of the edges on the Hub): its name, its ending in the old
+    # walk's order (curated before top; a cycle depends on where the walk started, so it is
+    # checked during the walk), whether it is missing from the data, and whether its key
+    # is shared with another parent's or a repo's name.
     con.execute(
-        """
+        f"""
         CREATE OR REPLACE TEMP TABLE wa_parents AS
-        SELECT p.parent,
-               CASE WHEN s.id IS NOT NULL THEN 'curated' WHEN c.child IS NULL THEN 'top' END AS ending,
-               m.id IS NULL AS dangling
-        FROM (SELECT DISTINCT parent FROM wa_pairs) p
-        LEFT JOIN wa_kids c ON c.child = p.parent
+        SELECT p.parent_key, p.parent,
+               CASE WHEN s.id IS NOT NULL THEN 'curated' WHEN c.child_key IS NULL THEN 'top' END AS ending,
+               m.key IS NULL AS dangling,
+               p.clash OR coalesce(m.id <> p.parent, false) AS clash
+        FROM (SELECT {parent_key} AS parent_key, min(parent) AS parent, min(parent) <> max(parent) AS clash
+              FROM hub_edges WHERE child <> parent GROUP BY 1) p
+        LEFT JOIN wa_kids c ON c.child_key = p.parent_key
         LEFT JOIN wa_stop s ON s.id = lower(p.parent)
-        LEFT JOIN hub_models m ON m.id = p.parent
+        LEFT JOIN wa_repos m ON m.key = p.parent_key
         """
     )
+    clash = con.execute("SELECT parent FROM wa_parents WHERE clash ORDER BY parent LIMIT 1").fetchall()
+    if clash:
+        raise KeyCollision(f"a parent's name shares its join key with another name under salt {salt}: {clash[0][0]!r}")
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE wa_edges AS
-        SELECT p.child, p.parent, p.relation, c.k, a.ending
-        FROM wa_pairs p JOIN wa_kids c ON c.child = p.child JOIN wa_parents a ON a.parent = p.parent
+        SELECT p.child_key, p.parent_key, p.relation, c.k, a.ending
+        FROM wa_pairs p JOIN wa_kids c ON c.child_key = p.child_key JOIN wa_parents a ON a.parent_key = p.parent_key
         """
     )
     con.execute("DROP TABLE wa_pairs")
     # Walk state past the first hop: (child, node reached, weight carried, depth).
-    con.execute("CREATE OR REPLACE TEMP TABLE wa_walk AS SELECT child, parent AS node, 1.0 / k AS weight, 1 AS depth FROM wa_edges WHERE ending IS NULL")
-    con.execute("CREATE OR REPLACE TEMP TABLE wa_deep AS SELECT DISTINCT child FROM wa_walk")
-    con.execute("CREATE OR REPLACE TEMP TABLE wa_done (child VARCHAR, node VARCHAR, weight DOUBLE, depth INTEGER, ending VARCHAR)")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE wa_walk AS SELECT child_key, parent_key AS node, 1.0 / k AS weight, 1 AS depth FROM wa_edges WHERE ending IS NULL"
+    )
+    con.execute("CREATE OR REPLACE TEMP TABLE wa_deep AS SELECT DISTINCT child_key FROM wa_walk")
+    con.execute("CREATE OR REPLACE TEMP TABLE wa_done AS SELECT child_key, node, weight, depth, CAST(NULL AS VARCHAR) AS ending FROM wa_walk LIMIT 0")
     depth = 1
     while con.execute("SELECT count(*) FROM wa_walk").fetchone()[0]:  # type: ignore[index]
         if depth >= max_depth:
-            con.execute("INSERT INTO wa_done SELECT child, node, weight, depth, 'capped' FROM wa_walk")
+            con.execute("INSERT INTO wa_done SELECT child_key, node, weight, depth, 'capped' FROM wa_walk")
             break
         con.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE wa_step AS
-            SELECT w.child, e.parent AS node, w.weight / e.k AS weight, {depth + 1} AS depth,
-                   CASE WHEN e.parent = w.child THEN 'cycle' ELSE e.ending END AS ending
-            FROM wa_walk w JOIN wa_edges e ON e.child = w.node
+            SELECT w.child_key, e.parent_key AS node, w.weight / e.k AS weight, {depth + 1} AS depth,
+                   CASE WHEN e.parent_key = w.child_key THEN 'cycle' ELSE e.ending END AS ending
+            FROM wa_walk w JOIN wa_edges e ON e.child_key = w.node
             """
         )
-        con.execute("INSERT INTO wa_done SELECT child, node, weight, depth, ending FROM wa_step WHERE ending IS NOT NULL")
-        con.execute("CREATE OR REPLACE TEMP TABLE wa_walk AS SELECT child, node, weight, depth FROM wa_step WHERE ending IS NULL")
+        con.execute("INSERT INTO wa_done SELECT child_key, node, weight, depth, ending FROM wa_step WHERE ending IS NOT NULL")
+        con.execute("CREATE OR REPLACE TEMP TABLE wa_walk AS SELECT child_key, node, weight, depth FROM wa_step WHERE ending IS NULL")
         depth += 1
     lost = con.execute("SELECT count(*) FROM wa_done WHERE ending IN ('cycle', 'capped')").fetchone()[0]  # type: ignore[index]
     # Derivatives whose parents are all final: each (child, parent) is unique and the 1/k sum
     # to 1, so their rows need no aggregation. Walked ones: a root reached by several paths
     # is summed; the weight lost to cycles and cut walks (if any) is renormalised away.
-    weight = "sum(weight) / sum(sum(weight)) OVER (PARTITION BY child)" if lost else "sum(weight)"
+    weight = "sum(weight) / sum(sum(weight)) OVER (PARTITION BY child_key)" if lost else "sum(weight)"
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE wa_roots AS
-        SELECT e.child, e.parent AS root, 1.0 / e.k AS weight
-        FROM wa_edges e LEFT JOIN wa_deep d ON d.child = e.child
-        WHERE d.child IS NULL
-        UNION ALL
-        SELECT child, node AS root, {weight} AS weight
+        CREATE OR REPLACE TEMP TABLE wa_roots_walked AS
+        SELECT child_key, node AS root_key, {weight} AS weight
         FROM (
-            SELECT e.child, e.parent AS node, 1.0 / e.k AS weight FROM wa_edges e JOIN wa_deep d ON d.child = e.child WHERE e.ending IS NOT NULL
+            SELECT e.child_key, e.parent_key AS node, 1.0 / e.k AS weight
+            FROM wa_edges e JOIN wa_deep d ON d.child_key = e.child_key WHERE e.ending IS NOT NULL
             UNION ALL
-            SELECT child, node, weight FROM wa_done WHERE ending IN ('top', 'curated')
+            SELECT child_key, node, weight FROM wa_done WHERE ending IN ('top', 'curated')
         )
-        GROUP BY child, node
+        GROUP BY child_key, node
         """
     )
-    # Children with no root at all (every walk ended in a cycle or was cut): few, so found
-    # among the lost walks rather than by probing every derivative against wa_roots.
+    # The walked rows are aggregated on their own, so the first-hop rows (most of them) are only copied.
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE wa_roots AS
+        SELECT e.child_key, e.parent_key AS root_key, 1.0 / e.k AS weight
+        FROM wa_edges e LEFT JOIN wa_deep d ON d.child_key = e.child_key
+        WHERE d.child_key IS NULL
+        UNION ALL
+        SELECT child_key, root_key, weight FROM wa_roots_walked
+        """
+    )
+    # Children with no root at all (every walk ended in a cycle or was cut): few, and all walked.
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE wa_unresolved AS
-        SELECT DISTINCT l.child FROM wa_done l LEFT JOIN wa_roots r ON r.child = l.child
-        WHERE l.ending IN ('cycle', 'capped') AND r.child IS NULL
+        SELECT DISTINCT l.child_key FROM wa_done l LEFT JOIN wa_roots_walked r ON r.child_key = l.child_key
+        WHERE l.ending IN ('cycle', 'capped') AND r.child_key IS NULL
         """
     )
     row = con.execute(
@@ -230,13 +278,13 @@ def resolve_roots(con: duckdb.DuckDBPyConnection, *, max_depth: int = MAX_DEPTH)
                (SELECT count(*) FROM wa_parents WHERE dangling),
                (SELECT count(*) FROM wa_kids WHERE k > 1),
                (SELECT coalesce(max(k), 0) FROM wa_kids),
-               (SELECT count(DISTINCT child) FROM wa_done WHERE ending = 'cycle'),
-               (SELECT count(DISTINCT child) FROM wa_done WHERE ending = 'capped'),
+               (SELECT count(DISTINCT child_key) FROM wa_done WHERE ending = 'cycle'),
+               (SELECT count(DISTINCT child_key) FROM wa_done WHERE ending = 'capped'),
                -- every first hop that ends is a depth-1 ending; later ones are in wa_done
                greatest((SELECT coalesce(max(depth), 0) FROM wa_done),
                         (SELECT count(*) FROM (SELECT 1 FROM wa_edges WHERE ending IS NOT NULL LIMIT 1))),
-               (SELECT count(DISTINCT child) FROM (
-                    SELECT child FROM wa_edges WHERE ending = 'curated' UNION ALL SELECT child FROM wa_done WHERE ending = 'curated'))
+               (SELECT count(DISTINCT child_key) FROM (
+                    SELECT child_key FROM wa_edges WHERE ending = 'curated' UNION ALL SELECT child_key FROM wa_done WHERE ending = 'curated'))
         """
     ).fetchone()
     assert row is not None
@@ -252,22 +300,23 @@ def child_relations(con: duckdb.DuckDBPyConnection) -> None:
 
     The repo's attribution and counts are copied in (``listed`` is false for a child missing
     from ``hub_models``) and ``resolved`` says whether its walk reached a root: at Hub scale
-    every join of millions of string keys costs seconds, so the per-derivative figures read
-    this one table instead of joining ``wa_repos`` and ``wa_roots`` again.
+    every join of millions of rows costs tenths of a second, so the per-derivative figures
+    read this one table instead of joining ``wa_repos`` and ``wa_roots`` again. The
+    derivative's name is ``wa_repos.id`` for its ``child_key`` (looked up for shown rows only).
     """
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE wa_child_kind AS
         SELECT *, relation <> 'quantized' AS substantive FROM (
-            SELECT c.child,
+            SELECT c.child_key,
                    CASE WHEN c.any_quantized OR coalesce(r.is_repack, false) THEN 'quantized'
                         WHEN c.any_merge THEN 'merge'
                         WHEN c.any_adapter THEN 'adapter'
                         ELSE 'finetune' END AS relation,
-                   r.id IS NOT NULL AS listed, u.child IS NULL AS resolved,
+                   r.key IS NOT NULL AS listed, u.child_key IS NULL AS resolved,
                    r.org_id, r.country, r.bloc, r.by_redistributor, r.is_repack,
                    r.downloads, r.downloads_all_time, r.created_at, r.month, r.languages
-            FROM wa_kids c LEFT JOIN wa_repos r ON r.id = c.child LEFT JOIN wa_unresolved u ON u.child = c.child
+            FROM wa_kids c LEFT JOIN wa_repos r ON r.key = c.child_key LEFT JOIN wa_unresolved u ON u.child_key = c.child_key
         )
         """
     )
@@ -276,19 +325,29 @@ def child_relations(con: duckdb.DuckDBPyConnection) -> None:
 def flows_table(con: duckdb.DuckDBPyConnection) -> None:
     """Temp table ``wa_flows``: one row per listed derivative and root, with the root's developer.
 
-    ``wa_child_kind``'s columns plus ``root``, ``weight`` (the root's share of the child; they
-    sum to 1 per resolved child), ``root_country`` and ``root_bloc``. Derivative shares,
+    ``wa_child_kind``'s columns plus ``root_key``, ``weight`` (the root's share of the child;
+    they sum to 1 per resolved child), ``root_country`` and ``root_bloc``. Derivative shares,
     collaboration flows, root-attributed downloads and the language proxy all read it.
-    Organisation names are left out on purpose (long strings copied into millions of rows
-    cost seconds at Hub scale): a figure that shows one looks it up in ``wa_ns`` (root) or
-    ``wa_repos`` (maker) for its few output rows, after aggregating.
+    Names are left out on purpose (long strings copied into millions of rows cost seconds
+    at Hub scale): a figure that shows one looks it up for its few output rows, after
+    aggregating (``wa_parents.parent`` and ``wa_ns`` for a root, ``wa_repos`` for a maker).
+
+    The roots' developers are attributed once per distinct root (``wa_root_attr``), not per row.
     """
     con.execute(
         f"""
+        CREATE OR REPLACE TEMP TABLE wa_root_attr AS
+        SELECT p.parent_key AS root_key, n.country AS root_country, coalesce(n.bloc, '{UNKNOWN}') AS root_bloc
+        FROM wa_parents p LEFT JOIN wa_ns n ON n.ns = lower(split_part(p.parent, '/', 1))
+        WHERE p.ending IS NOT NULL
+        """
+    )
+    con.execute(
+        f"""
         CREATE OR REPLACE TEMP TABLE wa_flows AS
-        SELECT k.* EXCLUDE (listed), r.root, r.weight, n.country AS root_country, coalesce(n.bloc, '{UNKNOWN}') AS root_bloc
-        FROM wa_child_kind k JOIN wa_roots r ON r.child = k.child
-        LEFT JOIN wa_ns n ON n.ns = lower(split_part(r.root, '/', 1))
+        SELECT k.* EXCLUDE (listed), r.root_key, r.weight, a.root_country, coalesce(a.root_bloc, '{UNKNOWN}') AS root_bloc
+        FROM wa_child_kind k JOIN wa_roots r ON r.child_key = k.child_key
+        LEFT JOIN wa_root_attr a ON a.root_key = r.root_key
         WHERE k.listed
         """
     )

@@ -115,11 +115,11 @@ def language_proxy(ctx: Context) -> dict[str, Any]:
         rows = ctx.hub_rows(
             """
             WITH tagged AS (
-                SELECT f.child, f.root_bloc, f.weight / array_length(f.languages) AS w, unnest(f.languages) AS language
+                SELECT f.child_key, f.root_bloc, f.weight / array_length(f.languages) AS w, unnest(f.languages) AS language
                 FROM wa_flows f WHERE f.substantive AND array_length(f.languages) > 0
             )
             SELECT l.language, coalesce(g.region, 'unmapped') AS region, l.root_bloc AS bloc,
-                   sum(l.w) AS w, count(DISTINCT l.child) AS derivatives
+                   sum(l.w) AS w, count(DISTINCT l.child_key) AS derivatives
             FROM tagged l LEFT JOIN wa_lang_regions g ON g.language = l.language
             GROUP BY ALL
             """

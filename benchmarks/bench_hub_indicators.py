@@ -13,7 +13,9 @@ the first run), then times, each in a fresh process so peak RSS is its own:
 * **lineage like for like** (issue 11): attribution + lineage + derivative share in
   weightatlas (``derivatives.compute``: both variants, counts, top roots; and
   ``share``: only the monthly figure the naive walk produces), each timed from opening
-  the same database, against the naive walk including its fetch.
+  the same database, against the naive walk including its fetch; and ``floor``, a
+  stripped-down sketch of the same walk in SQL with nothing else, which is not
+  weightatlas code but shows what set-based SQL costs at the least on this machine.
 * **regulation** (issue 6): ``indicators.regulation`` (event studies with placebo dates on
   every adoption series), against the naive root walk feeding the same estimator.
 * **diffusion** (issue 5): ``indicators.diffusion`` on the same crawl, whose Hub part is
@@ -91,6 +93,58 @@ def role_share(db: str) -> dict:
     by_bloc: dict[str, float] = {}
     for r in rows:
         by_bloc[r["bloc"]] = by_bloc.get(r["bloc"], 0.0) + r["w"]
+    total = sum(by_bloc.values())
+    return {
+        "seconds": time.perf_counter() - started,
+        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "derivatives": total,
+        "overall": {b: round(w / total, 4) for b, w in sorted(by_bloc.items())},
+    }
+
+
+def role_floor(db: str) -> dict:
+    """A lower-bound sketch of set-based SQL for the naive figure: the same walk on hashed keys with
+    nothing else (no repack flags, child kinds or population counts, no key-collision checks, no
+    shared tables for the other indicators). Not used by weightatlas: it shows how much of the
+    distance to the naive walk is DuckDB's joins themselves rather than the extra work."""
+    started = time.perf_counter()
+    import duckdb
+
+    from weightatlas.attribution import load_attribution
+    from weightatlas.indicators import lineage
+
+    con = duckdb.connect(db, read_only=True)
+    con.execute("SET memory_limit = '1GB'")
+    lineage.register_namespaces(con, load_attribution())
+    run = con.execute
+    run(f"CREATE TEMP TABLE st AS SELECT DISTINCT lower(model_id) AS id FROM read_parquet('{ROOT}/src/weightatlas/data/snapshot/tracked_models.parquet')")
+    run("CREATE TEMP TABLE p AS SELECT hash(child) AS c, hash(parent) AS pa, any_value(parent) AS name FROM hub_edges WHERE child <> parent GROUP BY 1, 2")
+    run("CREATE TEMP TABLE kd AS SELECT c, count(*) AS k FROM p GROUP BY c")
+    run("""CREATE TEMP TABLE par AS
+           SELECT x.pa, x.name, CASE WHEN s.id IS NOT NULL THEN 'curated' WHEN kd.c IS NULL THEN 'top' END AS ending
+           FROM (SELECT pa, any_value(name) AS name FROM p GROUP BY pa) x LEFT JOIN kd ON kd.c = x.pa LEFT JOIN st s ON s.id = lower(x.name)""")
+    run("CREATE TEMP TABLE e AS SELECT p.c, p.pa, kd.k, par.ending FROM p JOIN kd USING (c) JOIN par USING (pa)")
+    run("CREATE TEMP TABLE w AS SELECT c, pa AS node, 1.0 / k AS weight FROM e WHERE ending IS NULL")
+    run("CREATE TEMP TABLE done AS SELECT c, node, weight, CAST(NULL AS VARCHAR) AS ending FROM w LIMIT 0")
+    for _ in range(20):
+        if not run("SELECT count(*) FROM w").fetchone()[0]:
+            break
+        run("""CREATE OR REPLACE TEMP TABLE s AS SELECT w.c, e.pa AS node, w.weight / e.k AS weight,
+               CASE WHEN e.pa = w.c THEN 'cycle' ELSE e.ending END AS ending FROM w JOIN e ON e.c = w.node""")
+        run("INSERT INTO done SELECT * FROM s WHERE ending IS NOT NULL")
+        run("CREATE OR REPLACE TEMP TABLE w AS SELECT c, node, weight FROM s WHERE ending IS NULL")
+    run("""CREATE TEMP TABLE roots AS
+           SELECT c, pa AS root, 1.0 / k AS weight FROM e WHERE ending IS NOT NULL AND c NOT IN (SELECT c FROM done)
+           UNION ALL
+           SELECT c, node, sum(weight) / sum(sum(weight)) OVER (PARTITION BY c) FROM (
+               SELECT c, pa AS node, 1.0 / k AS weight FROM e WHERE ending IS NOT NULL AND c IN (SELECT c FROM done)
+               UNION ALL SELECT c, node, weight FROM done WHERE ending IN ('top', 'curated')) GROUP BY c, node""")
+    by_bloc = dict(
+        run(f"""SELECT coalesce(n.bloc, 'Unknown'), sum(r.weight)
+                FROM roots r JOIN hub_models m ON hash(m.id) = r.c JOIN par ON par.pa = r.root
+                LEFT JOIN wa_ns n ON n.ns = lower(split_part(par.name, '/', 1))
+                WHERE coalesce(m.downloads, 0) > 5 AND m.created_at > {lineage.HUB_FLOOR_SQL} GROUP BY 1""").fetchall()
+    )
     total = sum(by_bloc.values())
     return {
         "seconds": time.perf_counter() - started,
@@ -299,6 +353,7 @@ def main() -> int:
             "derivatives": role_derivatives,
             "share": role_share,
             "naive": role_naive,
+            "floor": role_floor,
             "diffusion": role_diffusion,
             "naive_diffusion": role_naive_diffusion,
             "regulation": role_regulation,
@@ -313,8 +368,8 @@ def main() -> int:
         seconds = build_db(db, args.n, args.cache)
         print(f"built the synthetic crawl database ({args.n:,} models) in {seconds:.1f} s: {db}")
     ours = run_role("indicators", str(db))
-    pair = run_median(["derivatives", "share", "naive"], str(db), args.repeat)
-    like, share, naive = pair["derivatives"], pair["share"], pair["naive"]
+    pair = run_median(["derivatives", "share", "naive", "floor"], str(db), args.repeat)
+    like, share, naive, floor = pair["derivatives"], pair["share"], pair["naive"], pair["floor"]
     print(
         f"weightatlas adoption + collaboration + regional: {ours['seconds']:.1f} s, peak RSS {ours['rss_mb']:,.0f} MB; "
         f"{ours['repos']:,} derivatives, lineage {ours['lineage']}"
@@ -324,9 +379,13 @@ def main() -> int:
     print(f"  weightatlas derivative share (attribution + lineage + derivatives.compute): {like['seconds']:.2f} s {like['all_seconds']}, peak RSS {like['rss_mb']:,.0f} MB")
     print(f"  weightatlas the naive walk's figure only (attribution + lineage + monthly share): {share['seconds']:.2f} s {share['all_seconds']}, peak RSS {share['rss_mb']:,.0f} MB")
     print(f"  naive Python memoised root walk (fetch + walk + monthly share): {naive['seconds']:.2f} s {naive['all_seconds']}, peak RSS {naive['rss_mb']:,.0f} MB")
-    same_share = naive["overall"] == dict(sorted(like["overall"].items())) == share["overall"]
-    print(f"  derivative share by root bloc: {naive['overall']} (same in all three: {same_share})")
-    print(f"  ratio naive / weightatlas: {naive['seconds'] / like['seconds']:.2f}x (derivatives.compute), {naive['seconds'] / share['seconds']:.2f}x (same figure only); target >= 5x")
+    print(f"  lower-bound sketch, the same walk in SQL with nothing else (role_floor, not weightatlas): {floor['seconds']:.2f} s {floor['all_seconds']}, peak RSS {floor['rss_mb']:,.0f} MB")
+    same_share = naive["overall"] == dict(sorted(like["overall"].items())) == share["overall"] == floor["overall"]
+    print(f"  derivative share by root bloc: {naive['overall']} (same in all four: {same_share})")
+    print(
+        f"  ratio naive / weightatlas: {naive['seconds'] / like['seconds']:.2f}x (derivatives.compute), "
+        f"{naive['seconds'] / share['seconds']:.2f}x (same figure only), {naive['seconds'] / floor['seconds']:.2f}x (the sketch); target >= 5x"
+    )
     diff = run_role("diffusion", str(db))
     naive_diff = run_role("naive_diffusion", str(db))
     same = diff["flows"] == [list(f) for f in naive_diff["flows"]] and diff["classified"] == naive_diff["classified"]

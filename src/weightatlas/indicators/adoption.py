@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from weightatlas.attribution import UNKNOWN
 from weightatlas.indicators import baseline_2022, daily_series, derivatives, download_history, finetune_history
+from weightatlas.indicators.lineage import exact_sum
 
 if TYPE_CHECKING:
     from weightatlas.indicators import Context
@@ -163,7 +164,7 @@ def _population(ctx: Context, definition: str, where: str, blocs: list[str]) -> 
 def _root_population(ctx: Context, blocs: list[str]) -> dict[str, Any]:
     # Base models (no parent) count for their own developer; derivatives for their roots' developers.
     rows = ctx.hub_rows(
-        """
+        f"""
         WITH attributed AS (
             -- a base (no parent) for itself, and a derivative whose walk ended for its roots
             SELECT r.key, r.is_repack, r.downloads, r.downloads_all_time, r.bloc, 1.0 AS w
@@ -171,7 +172,8 @@ def _root_population(ctx: Context, blocs: list[str]) -> dict[str, Any]:
             UNION ALL
             SELECT f.child_key, f.is_repack, f.downloads, f.downloads_all_time, f.root_bloc, f.weight FROM wa_flows f
         )
-        SELECT bloc, is_repack, count(DISTINCT key) AS models, sum(w * downloads) AS d30, sum(w * downloads_all_time) AS dall,
+        SELECT bloc, is_repack, count(DISTINCT key) AS models, {exact_sum('w * downloads', products=True)} AS d30,
+               {exact_sum('w * downloads_all_time', products=True)} AS dall,
                count(downloads) AS with_d30, count(downloads_all_time) AS with_dall
         FROM attributed GROUP BY bloc, is_repack
         """

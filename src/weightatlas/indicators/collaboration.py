@@ -23,6 +23,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from weightatlas.indicators.lineage import exact_sum
+
 if TYPE_CHECKING:
     from weightatlas.indicators import Context
 
@@ -36,7 +38,7 @@ def compute(ctx: Context) -> dict[str, Any]:
         f"""SELECT CASE WHEN f.substantive AND NOT f.by_redistributor THEN 'substantive' ELSE 'superficial' END AS kind,
                    coalesce(f.country, 'unknown') AS maker_country, f.bloc AS maker_bloc,
                    coalesce(f.root_country, 'unknown') AS root_country, f.root_bloc,
-                   round(sum(f.weight), 3) AS derivatives, count(DISTINCT f.child_key) AS repos
+                   round({exact_sum('f.weight')}, 3) AS derivatives, count(DISTINCT f.child_key) AS repos
             {_FLOWS} GROUP BY ALL ORDER BY kind, derivatives DESC, maker_country, root_country"""
     )
     flows = {kind: [m for m in matrix if m["kind"] == kind] for kind in ("substantive", "superficial")}
@@ -46,12 +48,12 @@ def compute(ctx: Context) -> dict[str, Any]:
     known = "f.org_id IS NOT NULL"
     cross = "f.substantive AND NOT f.by_redistributor AND f.country IS NOT NULL AND f.root_country IS NOT NULL AND f.country <> f.root_country"
     overall = ctx.hub_rows(
-        f"""SELECT sum(f.weight) FILTER (WHERE {cross}) AS cross_border, sum(f.weight) AS total, count(DISTINCT f.child_key) AS repos
+        f"""SELECT {exact_sum('f.weight', where=cross)} AS cross_border, {exact_sum('f.weight')} AS total, count(DISTINCT f.child_key) AS repos
             {_FLOWS} WHERE {known}"""
     )[0]
     pairs = ctx.hub_rows(
-        f"""WITH totals AS (SELECT f.bloc, sum(f.weight) AS total {_FLOWS} WHERE {known} GROUP BY 1)
-            SELECT f.bloc AS maker_bloc, f.root_bloc, round(sum(f.weight), 3) AS substantive_cross_border, any_value(t.total) AS all_by_known_orgs
+        f"""WITH totals AS (SELECT f.bloc, {exact_sum('f.weight')} AS total {_FLOWS} WHERE {known} GROUP BY 1)
+            SELECT f.bloc AS maker_bloc, f.root_bloc, round({exact_sum('f.weight')}, 3) AS substantive_cross_border, any_value(t.total) AS all_by_known_orgs
             {_FLOWS} JOIN totals t ON t.bloc = f.bloc WHERE {known} AND {cross}
             GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2"""
     )
@@ -60,7 +62,7 @@ def compute(ctx: Context) -> dict[str, Any]:
         p["all_by_known_orgs"] = round(p["all_by_known_orgs"], 3)
     quarterly = ctx.hub_rows(
         f"""SELECT strftime(date_trunc('quarter', f.created_at), '%Y') || '-Q' || quarter(f.created_at) AS quarter,
-                   sum(f.weight) FILTER (WHERE {cross}) AS cross_border, sum(f.weight) AS total
+                   {exact_sum('f.weight', where=cross)} AS cross_border, {exact_sum('f.weight')} AS total
             {_FLOWS} WHERE {known} AND f.month IS NOT NULL GROUP BY 1 ORDER BY 1"""
     )
     # The top 25 by downloads (ties kept by rank) first, then their names (wa_flows has keys, no names);

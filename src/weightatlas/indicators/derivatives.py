@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from weightatlas.resolve import name_key
+from weightatlas.indicators.lineage import exact_sum
 
 if TYPE_CHECKING:
     from weightatlas.indicators import Context
@@ -56,7 +57,7 @@ def monthly_by_root_bloc(ctx: Context, *, substantive_only: bool = False, min_do
     ctx.hub()
     base = _base(substantive_only, min_downloads)
     return ctx.hub_rows(
-        f"""SELECT month, root_bloc AS bloc, sum(weight) AS w, sum(weight * downloads) AS wd
+        f"""SELECT month, root_bloc AS bloc, {exact_sum('weight')} AS w, {exact_sum('weight * downloads', products=True)} AS wd
             {base} AND month IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2"""
     )
 
@@ -83,7 +84,9 @@ def _variant(ctx: Context, blocs: list[str], substantive_only: bool, min_downloa
                     "month_total": round(total, 3),
                 }
             )
-    overall_rows = ctx.hub_rows(f"SELECT root_bloc AS bloc, sum(weight) AS w, sum(weight * downloads) AS wd {base} GROUP BY 1")
+    overall_rows = ctx.hub_rows(
+        f"SELECT root_bloc AS bloc, {exact_sum('weight')} AS w, {exact_sum('weight * downloads', products=True)} AS wd {base} GROUP BY 1 ORDER BY 1"
+    )
     total = sum(r["w"] for r in overall_rows)
     total_d = sum(r["wd"] or 0 for r in overall_rows)
     overall_by_bloc = {r["bloc"]: (r["w"], r["wd"] or 0) for r in overall_rows}
@@ -99,7 +102,7 @@ def _variant(ctx: Context, blocs: list[str], substantive_only: bool, min_downloa
     top = ctx.hub_rows(
         f"""SELECT p.parent AS root, t.bloc, n.org_name AS org, t.w
             FROM (SELECT root_key, bloc, w, rank() OVER (ORDER BY w DESC) AS place
-                  FROM (SELECT root_key, root_bloc AS bloc, sum(weight) AS w {base} GROUP BY 1, 2)) t
+                  FROM (SELECT root_key, root_bloc AS bloc, {exact_sum('weight')} AS w {base} GROUP BY 1, 2)) t
             JOIN wa_parents p ON p.parent_key = t.root_key
             LEFT JOIN wa_ns n ON n.ns = lower(split_part(p.parent, '/', 1))
             WHERE t.place <= 200 ORDER BY t.w DESC, root LIMIT 200"""

@@ -51,6 +51,23 @@ class KeyCollision(Exception):
     """Two different repo names got the same key under this salt."""
 
 
+def exact_sum(expr: str, *, where: str | None = None, products: bool = False) -> str:
+    """SQL for a sum of fractional weights (or weight x downloads) that does not depend on row order.
+
+    Floating-point sums change in the last bits with the order rows are added in, which differs
+    between engines, threads and runs; a figure that is an exact tie at its last stated digit
+    (a sum of 1/8 merge weights, 7.8125) then rounds either way. Each value is fixed to a
+    decimal first and the decimals are added exactly (DuckDB and Spark both do). Weights (at most
+    1) keep 18 decimals and the sum is rounded to 9, which absorbs what fixing a third to 18
+    decimals loses (5.5e-17 per merge) and brings true ties back to ties; products with downloads
+    (``products=True``) keep 6 decimals.
+    """
+    filtered = f" FILTER (WHERE {where})" if where else ""
+    if products:
+        return f"CAST(sum(CAST({expr} AS DECIMAL(38, 6))){filtered} AS DOUBLE)"
+    return f"CAST(round(sum(CAST({expr} AS DECIMAL(38, 18))){filtered}, 9) AS DOUBLE)"
+
+
 def key_sql(column: str, salt: int = 0) -> str:
     """SQL for a repo name's 64-bit join key (the Spark engine runs ``hash`` as ``xxhash64``)."""
     return f"hash({column})" if salt == 0 else f"hash({column} || '#{int(salt)}')"

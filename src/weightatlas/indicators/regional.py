@@ -29,6 +29,7 @@ from weightatlas.curated import (
     SOVEREIGN_PROJECTS,
     load_table,
 )
+from weightatlas.indicators.lineage import exact_sum
 
 if TYPE_CHECKING:
     from weightatlas.indicators import Context
@@ -113,13 +114,13 @@ def language_proxy(ctx: Context) -> dict[str, Any]:
     try:
         # array_length, not len: SQLGlot reads len() as string LENGTH, which Spark refuses on a list.
         rows = ctx.hub_rows(
-            """
+            f"""
             WITH tagged AS (
                 SELECT f.child_key, f.root_bloc, f.weight / array_length(f.languages) AS w, unnest(f.languages) AS language
                 FROM wa_flows f WHERE f.substantive AND array_length(f.languages) > 0
             )
             SELECT l.language, coalesce(g.region, 'unmapped') AS region, l.root_bloc AS bloc,
-                   sum(l.w) AS w, count(DISTINCT l.child_key) AS derivatives
+                   {exact_sum('l.w')} AS w, count(DISTINCT l.child_key) AS derivatives
             FROM tagged l LEFT JOIN wa_lang_regions g ON g.language = l.language
             GROUP BY ALL
             """

@@ -203,20 +203,30 @@ def resolve_roots(con: duckdb.DuckDBPyConnection, *, max_depth: int = MAX_DEPTH,
     # walk's order (curated before top; a cycle depends on where the walk started, so it is
     # checked during the walk), whether it is missing from the data, and whether its key
     # is shared with another parent's or a repo's name.
+    # The names are aggregated on their own first: with an exact row count for them, the join
+    # below hashes the parents, not the repos' ids (at 10M repos the other way round ran out of
+    # DuckDB's 1 GB).
     con.execute(
         f"""
+        CREATE OR REPLACE TEMP TABLE wa_parent_names AS
+        SELECT {parent_key} AS parent_key, min(parent) AS parent, min(parent) <> max(parent) AS clash
+        FROM hub_edges WHERE child <> parent GROUP BY 1
+        """
+    )
+    con.execute(
+        """
         CREATE OR REPLACE TEMP TABLE wa_parents AS
         SELECT p.parent_key, p.parent,
                CASE WHEN s.id IS NOT NULL THEN 'curated' WHEN c.child_key IS NULL THEN 'top' END AS ending,
                m.key IS NULL AS dangling,
                p.clash OR coalesce(m.id <> p.parent, false) AS clash
-        FROM (SELECT {parent_key} AS parent_key, min(parent) AS parent, min(parent) <> max(parent) AS clash
-              FROM hub_edges WHERE child <> parent GROUP BY 1) p
+        FROM wa_parent_names p
         LEFT JOIN wa_kids c ON c.child_key = p.parent_key
         LEFT JOIN wa_stop s ON s.id = lower(p.parent)
         LEFT JOIN wa_repos m ON m.key = p.parent_key
         """
     )
+    con.execute("DROP TABLE wa_parent_names")
     clash = con.execute("SELECT parent FROM wa_parents WHERE clash ORDER BY parent LIMIT 1").fetchall()
     if clash:
         raise KeyCollision(f"a parent's name shares its join key with another name under salt {salt}: {clash[0][0]!r}")

@@ -81,6 +81,17 @@ def role_derivatives(db: str) -> dict:
     }
 
 
+def _share_result(started: float, by_bloc: dict[str, float]) -> dict:
+    """What the share-computing roles report: time since ``started``, peak RSS, the total and each bloc's share."""
+    total = sum(by_bloc.values())
+    return {
+        "seconds": time.perf_counter() - started,
+        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "derivatives": total,
+        "overall": {b: round(w / total, 4) for b, w in sorted(by_bloc.items())},
+    }
+
+
 def role_share(db: str) -> dict:
     """Exactly the naive path's figure: monthly derivatives by root bloc, all relations (with the lineage preparation)."""
     from weightatlas.api import open_store
@@ -93,13 +104,7 @@ def role_share(db: str) -> dict:
     by_bloc: dict[str, float] = {}
     for r in rows:
         by_bloc[r["bloc"]] = by_bloc.get(r["bloc"], 0.0) + r["w"]
-    total = sum(by_bloc.values())
-    return {
-        "seconds": time.perf_counter() - started,
-        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "derivatives": total,
-        "overall": {b: round(w / total, 4) for b, w in sorted(by_bloc.items())},
-    }
+    return _share_result(started, by_bloc)
 
 
 def role_floor(db: str) -> dict:
@@ -145,29 +150,17 @@ def role_floor(db: str) -> dict:
                 LEFT JOIN wa_ns n ON n.ns = lower(split_part(par.name, '/', 1))
                 WHERE coalesce(m.downloads, 0) > 5 AND m.created_at > {lineage.HUB_FLOOR_SQL} GROUP BY 1""").fetchall()
     )
-    total = sum(by_bloc.values())
-    return {
-        "seconds": time.perf_counter() - started,
-        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "derivatives": total,
-        "overall": {b: round(w / total, 4) for b, w in sorted(by_bloc.items())},
-    }
+    return _share_result(started, by_bloc)
 
 
 def role_naive(db: str) -> dict:
     """Derivative share by root bloc, month by month, in plain Python over fetched rows."""
     started = time.perf_counter()
     tally = _naive_monthly_tally(db)
-    total = sum(tally.values())
     by_bloc: dict[str, float] = {}
     for (_, bloc), w in tally.items():
         by_bloc[bloc] = by_bloc.get(bloc, 0.0) + w
-    return {
-        "seconds": time.perf_counter() - started,
-        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "derivatives": total,
-        "overall": {b: round(w / total, 4) for b, w in sorted(by_bloc.items())},
-    }
+    return _share_result(started, by_bloc)
 
 
 def _naive_monthly_tally(db: str) -> dict[tuple[str, str], float]:

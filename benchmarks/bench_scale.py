@@ -115,19 +115,22 @@ def slope(points: list[tuple[float, float]]) -> float | None:
     return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sum((x - mx) ** 2 for x in xs)
 
 
-def ensure_data(folder: Path, sizes: list[int], history: bool) -> None:
-    """Build missing data, each in a child process: Linux keeps a process's peak RSS across fork and
-    exec, so a build in this process (GBs) would show as every later measurement's peak."""
+def _build_in_child(call: str) -> dict:
+    """``synthetic_hub.<call>`` in a child process, its stats dict back: Linux keeps a process's peak
+    RSS across fork and exec, so a build in this process (GBs) would show as every later measurement's peak."""
     here = str(Path(__file__).parent)
+    return run_child("-c", f"import sys, json; sys.path.insert(0, {here!r}); from pathlib import Path; import synthetic_hub; "
+                     f"print(json.dumps(synthetic_hub.{call}))")
+
+
+def ensure_data(folder: Path, sizes: list[int], history: bool) -> None:
     for n in sizes:
         db = folder / f"hub-{n}.duckdb"
         if not db.exists():
-            stats = run_child("-c", f"import sys, json; sys.path.insert(0, {here!r}); from pathlib import Path; import synthetic_hub; "
-                              f"print(json.dumps(synthetic_hub.build_hub(Path({str(db)!r}), {n}, parquet_dir=Path({str(folder / f'parquet-{n}')!r}))))")
+            stats = _build_in_child(f"build_hub(Path({str(db)!r}), {n}, parquet_dir=Path({str(folder / f'parquet-{n}')!r}))")
             print(f"built {db} ({stats['models']:,} repos, {stats['edges']:,} edges) in {stats['seconds']:.0f} s", flush=True)
     if history and not (folder / "history" / "history_repos.parquet").exists():
-        stats = run_child("-c", f"import sys, json; sys.path.insert(0, {here!r}); from pathlib import Path; import synthetic_hub; "
-                          f"print(json.dumps(synthetic_hub.build_history(Path({str(folder / f'hub-{min(sizes)}.duckdb')!r}), Path({str(folder / 'history')!r}), 1_000_000)))")
+        stats = _build_in_child(f"build_history(Path({str(folder / f'hub-{min(sizes)}.duckdb')!r}), Path({str(folder / 'history')!r}), 1_000_000)")
         print(f"built the daily history ({stats['rows']:,} rows, {stats['files']} files, {stats['bytes'] / 1e9:.1f} GB) in {stats['seconds']:.0f} s", flush=True)
 
 

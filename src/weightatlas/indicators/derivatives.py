@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from weightatlas.resolve import name_key
 from weightatlas.indicators.lineage import exact_sum
+from weightatlas.resolve import name_key
 
 if TYPE_CHECKING:
     from weightatlas.indicators import Context

@@ -44,6 +44,8 @@ from weightatlas.hub.ingest import QUANT_NAME
 from weightatlas.hub.schema import HUB_FLOOR
 
 MAX_DEPTH = 20
+# createdAt on the Hub's floor date (or before) is not a real date: compare with the next midnight.
+HUB_FLOOR_SQL = f"TIMESTAMP '{(HUB_FLOOR + timedelta(days=1)).date()}'"
 KEY_SALTS = 3  # attempts with a fresh salt after a key collision (each ~2**-64 per pair of names)
 
 
@@ -71,8 +73,6 @@ def exact_sum(expr: str, *, where: str | None = None, products: bool = False) ->
 def key_sql(column: str, salt: int = 0) -> str:
     """SQL for a repo name's 64-bit join key (the Spark engine runs ``hash`` as ``xxhash64``)."""
     return f"hash({column})" if salt == 0 else f"hash({column} || '#{int(salt)}')"
-# createdAt on the Hub's floor date (or before) is not a real date: compare with the next midnight.
-HUB_FLOOR_SQL = f"TIMESTAMP '{(HUB_FLOOR + timedelta(days=1)).date()}'"
 
 
 def register_namespaces(con: duckdb.DuckDBPyConnection, attribution: Attribution) -> None:

@@ -43,6 +43,40 @@ def indicators_document(
         return build_document(store, load_attribution(bloc_map=bloc_map), only=only, hub_con=hub_con)
 
 
+def derivative_share(
+    *,
+    snapshot_dir: Path | None = None,
+    bloc_map: Path | None = None,
+    db: Path | None = None,
+    min_downloads: int = 5,
+    substantive_only: bool = False,
+) -> dict[str, Any]:
+    """The ATOM-style derivative share alone (``weightatlas derivative-share``), walking only the counted derivatives.
+
+    The same figures as the document's ``adoption.hub_sample.derivative_share.variants``
+    entry (``all_relations``, or ``without_quantized`` with ``substantive_only``) for
+    ``min_downloads``, from the crawl database ``db`` or the snapshot's Hub tables, without
+    loading the rest of the snapshot or resolving the derivatives the share does not count.
+    """
+    from weightatlas.indicators import HUB_SNAPSHOTS_SQL, Context, derivatives, hub_source
+
+    if min_downloads < 0:
+        raise WeightatlasError(f"--min-downloads must be 0 or more, not {min_downloads}")
+    folder = Path(snapshot_dir or SNAPSHOT_DIR)
+    recover_interrupted_swap(folder)
+    with Store.open(folder, db=db, hub_only=True) as store:
+        ctx = Context(store=store, attribution=load_attribution(bloc_map=bloc_map))
+        variant = derivatives.counted_variant(ctx, substantive_only=substantive_only, min_downloads=min_downloads)
+        return {
+            "source": hub_source(store),
+            "snapshot_date": store.manifest.get("snapshot_date"),  # the embedded snapshot's (its curated base list)
+            "hub_snapshots": ctx.hub_rows(HUB_SNAPSHOTS_SQL),  # when the Hub tables were crawled
+            "variant": "without_quantized" if substantive_only else "all_relations",
+            "min_downloads": min_downloads,
+            **variant,
+        }
+
+
 def build_report(
     out: Path,
     *,

@@ -296,6 +296,45 @@ def snapshot_info(snapshot_dir: Path | None, as_json: bool) -> None:
             _print_manifest(store.manifest)
 
 
+@main.command("derivative-share")
+@snapshot_option
+@blocs_option
+@db_option
+@click.option("--min-downloads", type=click.IntRange(min=0), default=5, show_default=True, help="Count derivatives with more than this many 30-day downloads (ATOM keeps > 5).")
+@click.option("--without-quantized", "substantive_only", is_flag=True, help="Leave out quantisations and other repacks (the without_quantized variant).")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@reports_errors
+def derivative_share(snapshot_dir: Path | None, bloc_map: Path | None, db: Path | None, min_downloads: int, substantive_only: bool, as_json: bool) -> None:
+    """The derivative share by root base model's bloc alone, walking only the derivatives it counts.
+
+    The same figures as the document's adoption.hub_sample.derivative_share, without the other indicators.
+
+    Example: weightatlas derivative-share --db crawl.duckdb --min-downloads 50
+    """
+    from weightatlas.api import derivative_share as compute_share
+
+    result = compute_share(snapshot_dir=snapshot_dir, bloc_map=bloc_map, db=db, min_downloads=min_downloads, substantive_only=substantive_only)
+    if as_json:
+        click.echo(json.dumps(result, indent=1, default=str))
+        return
+    crawled = ", ".join(sorted({s["date"] for s in result["hub_snapshots"] if s.get("date")})) or "not recorded"
+    table = DataTable(
+        title=f"Derivative share by root bloc ({result['variant']}, > {result['min_downloads']} downloads, "
+        f"{result['derivatives']:,.0f} derivatives; {result['source']}, crawled {crawled})"
+    )
+    table.add_column("bloc")
+    table.add_column("derivatives", justify="right")
+    table.add_column("share", justify="right")
+    table.add_column("download-weighted", justify="right")
+    for bloc, row in result["overall"].items():
+        table.add_row(bloc, f"{row['derivatives']:,.1f}", _pct(row["share"]), _pct(row["download_weighted_share"]))
+    out.print(table)
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{100 * value:.1f}%"
+
+
 @main.command()
 @snapshot_option
 @blocs_option

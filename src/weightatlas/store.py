@@ -382,11 +382,13 @@ class Store:
     db: Path | None = None  # the crawled database the hub_* tables come from, if any
 
     @classmethod
-    def open(cls, folder: Path | None = None, *, db: Path | None = None, history: Path | None = None) -> Store:
+    def open(cls, folder: Path | None = None, *, db: Path | None = None, history: Path | None = None, hub_only: bool = False) -> Store:
         """Open a snapshot folder; with ``db``, the ``hub_*`` tables come from a crawled DuckDB file.
 
         With ``history``, ``history_repos`` and ``download_history`` come from a history folder
-        (see :func:`attach_history`) instead of the snapshot's own files.
+        (see :func:`attach_history`) instead of the snapshot's own files. ``hub_only`` loads
+        the Hub tables and the curated ``tracked_models`` alone (the snapshot is still
+        verified): enough for a Hub figure, without reading every other table.
 
         The crawled database is attached read-only, so a crawl may be running on it
         meanwhile only if DuckDB allows the shared read (it does not while a writer
@@ -396,7 +398,7 @@ class Store:
         manifest = verify_snapshot(folder)  # before any table is read: a damaged snapshot fails here, in one line
         # Bounded memory (spilling to a temp folder) so Hub-scale indicators stay well under 2 GB.
         con = connect(":memory:", temp_dir=Path(tempfile.gettempdir()) / "weightatlas-duckdb")
-        for name in SCHEMAS:
+        for name in () if hub_only else SCHEMAS:
             path = folder / f"{name}.parquet"
             if not path.is_file():
                 raise WeightatlasError(f"snapshot at {folder} lacks {path.name}; rebuild it")
@@ -418,7 +420,7 @@ class Store:
         tracked = folder / "tracked_models.parquet"
         if tracked.is_file():
             _load_parquet(con, "tracked_models", tracked, insert=True)
-        for name, schema in OPTIONAL_SCHEMAS.items():
+        for name, schema in () if hub_only else OPTIONAL_SCHEMAS.items():
             path = folder / f"{name}.parquet"
             if path.is_file():
                 _load_parquet(con, name, path)

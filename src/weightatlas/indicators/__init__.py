@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from weightatlas.attribution import Attribution, BlocMap, load_attribution
 from weightatlas.engine import HubConnection, hub_rows
@@ -26,6 +26,16 @@ from weightatlas.indicators import (
     verdict,
 )
 from weightatlas.store import Store
+
+T = TypeVar("T")
+
+
+HUB_SNAPSHOTS_SQL = "SELECT snapshot_id, started_at::DATE::VARCHAR AS date, mode, status, source FROM crawl_snapshots ORDER BY snapshot_id"
+
+
+def hub_source(store: Store) -> str:
+    """Where the Hub tables come from; the file name only, so the document does not depend on the folder it was built in."""
+    return f"crawl database {store.db.name}" if store.db else "embedded snapshot (April 2025 Hub family-tree crawls)"
 
 
 @dataclass
@@ -48,6 +58,7 @@ class Context:
     hub_con: HubConnection | None = None
     _hub: HubData | None = field(default=None, repr=False)
     _repos_ready: bool = field(default=False, repr=False)
+    _ns_ready: bool = field(default=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.hub_con is None:
@@ -62,10 +73,16 @@ class Context:
         assert self.hub_con is not None
         return hub_rows(self.hub_con, sql, params)
 
+    def namespaces(self) -> None:
+        """Put the attribution into SQL once (``wa_ns``)."""
+        if not self._ns_ready:
+            lineage.register_namespaces(self.hub_con, self.attribution)
+            self._ns_ready = True
+
     def repos(self) -> None:
         """Attribute every repo to its developer once (``wa_ns``, ``wa_repos``), without lineage."""
         if not self._repos_ready:
-            lineage.register_namespaces(self.hub_con, self.attribution)
+            self.namespaces()
             lineage.build_repos(self.hub_con)
             self._repos_ready = True
 
@@ -77,23 +94,27 @@ class Context:
             stats = self._resolve_roots()
             lineage.child_relations(con)
             lineage.flows_table(con)
-            snaps = self.hub_rows(
-                "SELECT snapshot_id, started_at::DATE::VARCHAR AS date, mode, status, source FROM crawl_snapshots ORDER BY snapshot_id"
-            )
+            snaps = self.hub_rows(HUB_SNAPSHOTS_SQL)
             repos = self.hub_rows("SELECT count(*) AS n FROM wa_repos")[0]["n"]
-            # The file name only: the document must not depend on the folder it was built in.
-            source = f"crawl database {self.store.db.name}" if self.store.db else "embedded snapshot (April 2025 Hub family-tree crawls)"
-            self._hub = HubData(source=source, snapshots=snaps, repos=repos, lineage=stats.as_dict())
+            self._hub = HubData(source=hub_source(self.store), snapshots=snaps, repos=repos, lineage=stats.as_dict())
         return self._hub
 
     def _resolve_roots(self) -> lineage.LineageStats:
-        # Joins run on hashed repo names; after a (vanishingly rare) collision, everything keyed is built again with another salt.
+        def attempt(salt: int) -> lineage.LineageStats:
+            if salt:
+                lineage.build_repos(self.hub_con, salt=salt)
+            return lineage.resolve_roots(self.hub_con, salt=salt)
+
+        return self.with_salts(attempt)
+
+    @staticmethod
+    def with_salts(build: Callable[[int], T]) -> T:
+        """``build(salt)`` for salt 0, 1, ...: joins run on hashed repo names, and after a (vanishingly
+        rare) collision everything keyed is built again with another salt."""
         collision = lineage.KeyCollision("no attempt made")
         for salt in range(lineage.KEY_SALTS):
             try:
-                if salt:
-                    lineage.build_repos(self.hub_con, salt=salt)
-                return lineage.resolve_roots(self.hub_con, salt=salt)
+                return build(salt)
             except lineage.KeyCollision as error:
                 collision = error
         raise collision

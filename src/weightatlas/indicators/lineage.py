@@ -19,6 +19,9 @@ crawled database of millions of repos.
   ignored; a walk that comes back to its start is a cycle; walks longer than
   ``MAX_DEPTH`` are cut (and counted) rather than followed forever.
 
+When one figure is wanted alone, :mod:`counted_lineage` walks from the derivatives it counts
+only, with the same rules (``weightatlas derivative-share``).
+
 Repos are joined on 64-bit keys (:func:`key_sql`, a hash of the repo name), not on the
 names: at Hub scale every join of millions of strings costs a few tenths of a second, and
 the walk makes a dozen of them. Names come back only for the few rows a figure shows
@@ -105,14 +108,18 @@ def register_namespaces(con: duckdb.DuckDBPyConnection, attribution: Attribution
     con.unregister("wa_ns_arrow")
 
 
-# A repack: a GGUF/MLX/ONNX file set, a quantised derivative, or a redistributor's upload.
-# A base model released in a low precision by its developer (DeepSeek-V3's native FP8
-# weights carry a quantization_config) is not a repack, hence "and it has a parent".
-REPACK_SQL = f"""(
+def repack_sql(quantised_with_parent: str = "q.id IS NOT NULL") -> str:
+    """SQL for a repack over ``hub_models m`` and ``wa_ns n``: a GGUF/MLX/ONNX file set, a quantised derivative, or a redistributor's upload.
+
+    A base model released in a low precision by its developer (DeepSeek-V3's native FP8
+    weights carry a quantization_config) is not a repack, hence "quantised and it has a
+    parent" (``quantised_with_parent``, a condition the caller's joins make true).
+    """
+    return f"""(
     coalesce(m.is_gguf, false)
     OR list_contains(m.tags, 'mlx') OR list_contains(m.tags, 'onnx')
     OR coalesce(m.library_name, '') IN ('mlx', 'gguf', 'onnx')
-    OR q.id IS NOT NULL
+    OR {quantised_with_parent}
     OR regexp_matches(m.id, '{QUANT_NAME}')
     OR coalesce(n.is_redistributor, false)
 )"""
@@ -126,7 +133,7 @@ def build_repos(con: duckdb.DuckDBPyConnection, *, salt: int = 0) -> None:
         SELECT {key_sql('m.id', salt)} AS key, m.id, m.author,
                n.org_id, n.org_name, n.country, coalesce(n.bloc, '{UNKNOWN}') AS bloc,
                coalesce(n.is_redistributor, false) AS by_redistributor,
-               {REPACK_SQL} AS is_repack,
+               {repack_sql()} AS is_repack,
                m.downloads, m.downloads_all_time, m.created_at,
                CASE WHEN m.created_at > {HUB_FLOOR_SQL} THEN strftime(m.created_at, '%Y-%m') END AS month,
                m.languages

@@ -195,6 +195,19 @@ def test_spark_and_duckdb_give_the_same_indicator_json(spark: Any) -> None:
     assert numbers > 1000  # the whole document, not an empty shell
 
 
+@pytest.mark.parametrize("substantive_only", [False, True])
+def test_derivative_share_walk_from_the_counted_derivatives_runs_on_spark(spark: Any, monkeypatch: pytest.MonkeyPatch, substantive_only: bool) -> None:
+    from weightatlas.api import derivative_share
+    from weightatlas.indicators import derivatives
+
+    monkeypatch.setattr(derivatives, "PUSHDOWN_MAX_SHARE", 1.0)  # the counted walk (counted_lineage), whatever the share counted
+    duck = derivative_share(substantive_only=substantive_only)
+    on_spark = derivative_share(substantive_only=substantive_only, engine="spark")
+    assert on_spark["walk"] == duck["walk"] == "counted derivatives only"
+    numbers, diffs = compare(json.loads(json.dumps(duck, default=str)), json.loads(json.dumps(on_spark, default=str)))
+    assert diffs == [] and numbers > 50 and duck["derivatives"] > 0
+
+
 def _crawl_db(folder: Path) -> Path:
     """A crawl database holding the embedded snapshot's Hub tables."""
     path = folder / "crawl.duckdb"

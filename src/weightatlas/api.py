@@ -50,6 +50,8 @@ def derivative_share(
     db: Path | None = None,
     min_downloads: int = 5,
     substantive_only: bool = False,
+    engine: str = "duckdb",
+    parquet: str | None = None,
 ) -> dict[str, Any]:
     """The ATOM-style derivative share alone (``weightatlas derivative-share``), walking only the counted derivatives.
 
@@ -57,15 +59,21 @@ def derivative_share(
     entry (``all_relations``, or ``without_quantized`` with ``substantive_only``) for
     ``min_downloads``, from the crawl database ``db`` or the snapshot's Hub tables, without
     loading the rest of the snapshot or resolving the derivatives the share does not count.
+    ``engine`` and ``parquet`` as for :func:`indicators_document`.
     """
+    from weightatlas.engine import check_engine, get_engine
     from weightatlas.indicators import HUB_SNAPSHOTS_SQL, Context, derivatives, hub_source
 
     if min_downloads < 0:
         raise WeightatlasError(f"--min-downloads must be 0 or more, not {min_downloads}")
+    check_engine(engine)
+    if parquet is not None and engine != "spark":
+        raise WeightatlasError("--parquet names the Hub tables' Parquet for --engine spark; DuckDB reads --db or the snapshot")
     folder = Path(snapshot_dir or SNAPSHOT_DIR)
     recover_interrupted_swap(folder)
     with Store.open(folder, db=db, hub_only=True) as store:
-        ctx = Context(store=store, attribution=load_attribution(bloc_map=bloc_map))
+        hub_con = get_engine(engine, store, parquet_root=parquet)
+        ctx = Context(store=store, attribution=load_attribution(bloc_map=bloc_map), hub_con=hub_con)
         variant = derivatives.counted_variant(ctx, substantive_only=substantive_only, min_downloads=min_downloads)
         return {
             "source": hub_source(store),

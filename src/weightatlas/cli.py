@@ -300,11 +300,14 @@ def snapshot_info(snapshot_dir: Path | None, as_json: bool) -> None:
 @snapshot_option
 @blocs_option
 @db_option
+@engine_options
 @click.option("--min-downloads", type=click.IntRange(min=0), default=5, show_default=True, help="Count derivatives with more than this many 30-day downloads (ATOM keeps > 5).")
 @click.option("--without-quantized", "substantive_only", is_flag=True, help="Leave out quantisations and other repacks (the without_quantized variant).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @reports_errors
-def derivative_share(snapshot_dir: Path | None, bloc_map: Path | None, db: Path | None, min_downloads: int, substantive_only: bool, as_json: bool) -> None:
+def derivative_share(
+    snapshot_dir: Path | None, bloc_map: Path | None, db: Path | None, engine: str, parquet: str | None, min_downloads: int, substantive_only: bool, as_json: bool
+) -> None:
     """The derivative share by root base model's bloc alone, walking only the derivatives it counts.
 
     The same figures as the document's adoption.hub_sample.derivative_share, without the other indicators.
@@ -313,7 +316,9 @@ def derivative_share(snapshot_dir: Path | None, bloc_map: Path | None, db: Path 
     """
     from weightatlas.api import derivative_share as compute_share
 
-    result = compute_share(snapshot_dir=snapshot_dir, bloc_map=bloc_map, db=db, min_downloads=min_downloads, substantive_only=substantive_only)
+    result = compute_share(
+        snapshot_dir=snapshot_dir, bloc_map=bloc_map, db=db, min_downloads=min_downloads, substantive_only=substantive_only, engine=engine, parquet=parquet
+    )
     if as_json:
         click.echo(json.dumps(result, indent=1, default=str))
         return

@@ -60,7 +60,10 @@ def counted_flows(con: Any, *, min_downloads: int, substantive_only: bool = Fals
         """
     )
     if substantive_only:  # a derivative with a quantisation among its (deduplicated) parent links is a repack too
-        con.execute("DELETE FROM wa_hop WHERE child_key IN (SELECT child_key FROM wa_hop WHERE relation = 'quantized')")
+        con.execute(
+            """CREATE OR REPLACE TEMP TABLE wa_hop AS SELECT h.* FROM wa_hop h
+               ANTI JOIN (SELECT child_key FROM wa_hop WHERE relation = 'quantized') q ON q.child_key = h.child_key"""
+        )
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE wa_front AS
@@ -69,9 +72,10 @@ def counted_flows(con: Any, *, min_downloads: int, substantive_only: bool = Fals
     )
     _level_names(con, f"SELECT DISTINCT {key_sql('name', salt)} AS node, name FROM wa_hop")
     con.execute("CREATE OR REPLACE TEMP TABLE wa_stop AS SELECT DISTINCT lower(model_id) AS id FROM tracked_models")
-    con.execute("CREATE OR REPLACE TEMP TABLE wa_reached (child_key UBIGINT, node UBIGINT, weight DOUBLE, ending VARCHAR)")
-    con.execute("CREATE OR REPLACE TEMP TABLE wa_deep (child_key UBIGINT)")
-    con.execute("CREATE OR REPLACE TEMP TABLE wa_root_names (node UBIGINT, name VARCHAR)")
+    # Empty tables typed from their sources (the keys are UBIGINT in DuckDB, BIGINT on Spark).
+    con.execute("CREATE OR REPLACE TEMP TABLE wa_reached AS SELECT child_key, node, weight, CAST(NULL AS VARCHAR) AS ending FROM wa_front LIMIT 0")
+    con.execute("CREATE OR REPLACE TEMP TABLE wa_deep AS SELECT child_key FROM wa_front LIMIT 0")
+    con.execute("CREATE OR REPLACE TEMP TABLE wa_root_names AS SELECT node, name FROM wa_level_names LIMIT 0")
     depth = 1
     while con.execute("SELECT count(*) FROM wa_front").fetchone()[0]:  # type: ignore[index]
         _step(con, salt, depth=depth, capped=depth >= max_depth)

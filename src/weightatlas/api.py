@@ -13,10 +13,19 @@ from weightatlas.snapshot import recover_interrupted_swap
 from weightatlas.store import SNAPSHOT_DIR, Store
 
 
-def open_store(snapshot_dir: Path | None = None, db: Path | None = None, history: Path | None = None) -> Store:
+def open_store(snapshot_dir: Path | None = None, db: Path | None = None, history: Path | None = None, *, hub_only: bool = False) -> Store:
     folder = Path(snapshot_dir or SNAPSHOT_DIR)
     recover_interrupted_swap(folder)
-    return Store.open(folder, db=db, history=history)
+    return Store.open(folder, db=db, history=history, hub_only=hub_only)
+
+
+def _check_engine_choice(engine: str, parquet: str | None) -> None:
+    """Before the snapshot is read: a missing extra, or --parquet without Spark, is one line at once."""
+    from weightatlas.engine import check_engine
+
+    check_engine(engine)
+    if parquet is not None and engine != "spark":
+        raise WeightatlasError("--parquet names the Hub tables' Parquet for --engine spark; DuckDB reads --db or the snapshot")
 
 
 def indicators_document(
@@ -33,11 +42,9 @@ def indicators_document(
 
     ``engine`` runs the Hub queries on DuckDB (default) or Spark (over the Hub tables' Parquet under ``parquet``).
     """
-    from weightatlas.engine import check_engine, get_engine
+    from weightatlas.engine import get_engine
 
-    check_engine(engine)  # before the snapshot is read: a missing extra is one line at once
-    if parquet is not None and engine != "spark":
-        raise WeightatlasError("--parquet names the Hub tables' Parquet for --engine spark; DuckDB reads --db or the snapshot")
+    _check_engine_choice(engine, parquet)
     with open_store(snapshot_dir, db, history) as store:
         hub_con = get_engine(engine, store, parquet_root=parquet)
         return build_document(store, load_attribution(bloc_map=bloc_map), only=only, hub_con=hub_con)
@@ -61,17 +68,13 @@ def derivative_share(
     loading the rest of the snapshot or resolving the derivatives the share does not count.
     ``engine`` and ``parquet`` as for :func:`indicators_document`.
     """
-    from weightatlas.engine import check_engine, get_engine
+    from weightatlas.engine import get_engine
     from weightatlas.indicators import HUB_SNAPSHOTS_SQL, Context, derivatives, hub_source
 
     if min_downloads < 0:
         raise WeightatlasError(f"--min-downloads must be 0 or more, not {min_downloads}")
-    check_engine(engine)
-    if parquet is not None and engine != "spark":
-        raise WeightatlasError("--parquet names the Hub tables' Parquet for --engine spark; DuckDB reads --db or the snapshot")
-    folder = Path(snapshot_dir or SNAPSHOT_DIR)
-    recover_interrupted_swap(folder)
-    with Store.open(folder, db=db, hub_only=True) as store:
+    _check_engine_choice(engine, parquet)
+    with open_store(snapshot_dir, db, hub_only=True) as store:
         hub_con = get_engine(engine, store, parquet_root=parquet)
         ctx = Context(store=store, attribution=load_attribution(bloc_map=bloc_map), hub_con=hub_con)
         variant = derivatives.counted_variant(ctx, substantive_only=substantive_only, min_downloads=min_downloads)

@@ -24,7 +24,7 @@ from __future__ import annotations
 from typing import Any
 
 from weightatlas.attribution import UNKNOWN
-from weightatlas.indicators.lineage import HUB_FLOOR_SQL, MAX_DEPTH, KeyCollision, key_sql, repack_sql
+from weightatlas.indicators.lineage import HUB_FLOOR_SQL, MAX_DEPTH, KeyCollision, key_sql, repack_sql, stop_list
 
 
 def counted_flows(con: Any, *, min_downloads: int, substantive_only: bool = False, max_depth: int = MAX_DEPTH, salt: int = 0) -> None:
@@ -71,7 +71,7 @@ def counted_flows(con: Any, *, min_downloads: int, substantive_only: bool = Fals
         """
     )
     _level_names(con, f"SELECT DISTINCT {key_sql('name', salt)} AS node, name FROM wa_hop")
-    con.execute("CREATE OR REPLACE TEMP TABLE wa_stop AS SELECT DISTINCT lower(model_id) AS id FROM tracked_models")
+    stop_list(con)
     # Empty tables typed from their sources (the keys are UBIGINT in DuckDB, BIGINT on Spark).
     con.execute("CREATE OR REPLACE TEMP TABLE wa_reached AS SELECT child_key, node, weight, CAST(NULL AS VARCHAR) AS ending FROM wa_front LIMIT 0")
     con.execute("CREATE OR REPLACE TEMP TABLE wa_deep AS SELECT child_key FROM wa_front LIMIT 0")

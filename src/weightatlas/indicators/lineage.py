@@ -146,6 +146,11 @@ def build_repos(con: duckdb.DuckDBPyConnection, *, salt: int = 0) -> None:
     )
 
 
+def stop_list(con: duckdb.DuckDBPyConnection) -> None:
+    """Temp table ``wa_stop(id)``: the curated base list (``tracked_models``), lower-cased; a walk stops there."""
+    con.execute("CREATE OR REPLACE TEMP TABLE wa_stop AS SELECT DISTINCT lower(model_id) AS id FROM tracked_models")
+
+
 @dataclass
 class LineageStats:
     derivatives: int
@@ -205,7 +210,7 @@ def resolve_roots(con: duckdb.DuckDBPyConnection, *, max_depth: int = MAX_DEPTH,
     if shared:
         names = [r[0] for r in con.execute("SELECT id FROM wa_repos WHERE key = ? ORDER BY id", [shared[0][0]]).fetchall()]
         raise KeyCollision(f"repo names share a join key under salt {salt}: {names}")
-    con.execute("CREATE OR REPLACE TEMP TABLE wa_stop AS SELECT DISTINCT lower(model_id) AS id FROM tracked_models")
+    stop_list(con)
     # Per distinct parent (a third of the edges on the Hub): its name, its ending in the old
     # walk's order (curated before top; a cycle depends on where the walk started, so it is
     # checked during the walk), whether it is missing from the data, and whether its key
